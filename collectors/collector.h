@@ -1,0 +1,42 @@
+// The collector contract: a collector is a pure function from a Snapshot to metric families.
+// It names the data sources it needs; the poller loads only the sources that some enabled
+// collector needs, and calls Collect on the poller thread after every poll.
+//
+// Collect must not call Slurm or block. It returns a non-OK Status when its inputs are missing
+// or failed (its families may then be empty or built from the last good, stale data); the
+// poller reports that as slurm_exporter_collector_success{collector} 0. A collector never
+// throws out of Collect (the poller also catches, as a last line of defence).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "collectors/metric_sink.h"
+#include "collectors/snapshot.h"
+#include "common/status.h"
+
+namespace slurm_exporter {
+
+enum SourceBit : uint32_t {
+  kSourceNodes = 1u << 0,  // nodes + partitions (slurm_load_node, slurm_load_partitions)
+  kSourcePing = 1u << 1,   // controller ping
+};
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+  virtual std::string_view Name() const = 0;
+  virtual std::string_view Description() const = 0;
+  virtual bool EnabledByDefault() const { return true; }
+  virtual uint32_t Sources() const = 0;  // SourceBit set
+  virtual Status Collect(const Snapshot& snapshot, MetricSink& out) const = 0;
+};
+
+// Status of a source for a collector: OK when fresh; the load error otherwise.
+template <typename T>
+Status SourceStatus(const Source<T>& s, std::string_view name) {
+  if (!s.attempted) return Status::Error(std::string(name), "source not loaded");
+  return s.status;
+}
+
+}  // namespace slurm_exporter

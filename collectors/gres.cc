@@ -1,0 +1,42 @@
+#include "collectors/gres.h"
+
+#include <charconv>
+
+namespace slurm_exporter {
+namespace {
+
+uint64_t ItemCount(std::string_view item, std::string_view name) {
+  if (auto paren = item.find('('); paren != std::string_view::npos) item = item.substr(0, paren);
+  // name[:type][:count]
+  auto colon = item.find(':');
+  if (item.substr(0, colon) != name) return 0;
+  if (colon == std::string_view::npos) return 1;
+  std::string_view rest = item.substr(colon + 1);
+  std::string_view last = rest;
+  if (auto c = rest.rfind(':'); c != std::string_view::npos) last = rest.substr(c + 1);
+  uint64_t n = 0;
+  auto [ptr, ec] = std::from_chars(last.data(), last.data() + last.size(), n);
+  if (ec == std::errc() && ptr == last.data() + last.size()) return n;
+  // "gpu:type" without count: one device, unless the part was meant as a malformed count.
+  return last == rest ? 1 : 0;
+}
+
+}  // namespace
+
+uint64_t GresCount(std::string_view gres, std::string_view name) {
+  uint64_t total = 0;
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= gres.size(); ++i) {
+    char c = i < gres.size() ? gres[i] : ',';
+    if (c == '(') ++depth;
+    if (c == ')' && depth > 0) --depth;
+    if (c == ',' && depth == 0) {
+      if (i > start) total += ItemCount(gres.substr(start, i - start), name);
+      start = i + 1;
+    }
+  }
+  return total;
+}
+
+}  // namespace slurm_exporter

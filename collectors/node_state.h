@@ -1,0 +1,53 @@
+// Node state mapping: turns a node's base state and flags into the one primary state that
+// `sinfo -o %T` prints (without its suffix characters), and into flag counters.
+//
+// The precedence mirrors Slurm's node_state_string(): INVAL, then MAINT (idle/unknown nodes
+// only), REBOOT (not allocated/mixed), DRAINING/DRAINED (drain flag: draining when completing,
+// allocated or mixed, else drained — so DOWN+DRAIN counts as drained), FAILING/FAIL, DOWN,
+// ALLOCATED, COMPLETING, IDLE (RESERVED / PLANNED when those flags are set), MIXED, FUTURE,
+// UNKNOWN. Every node has exactly one primary state, so the per-state counts add up to the total.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+#include "collectors/snapshot.h"
+
+namespace slurm_exporter {
+
+enum class PrimaryState : uint8_t {
+  kAllocated,
+  kCompleting,
+  kDown,
+  kDrained,
+  kDraining,
+  kFail,
+  kFailing,
+  kFuture,
+  kIdle,
+  kInval,
+  kMaint,
+  kMixed,
+  kPlanned,
+  kReboot,
+  kReserved,
+  kUnknown,
+  kCount,
+};
+
+inline constexpr size_t kPrimaryStateCount = static_cast<size_t>(PrimaryState::kCount);
+
+PrimaryState ClassifyNode(NodeBase base, uint32_t flags);
+// Lower-case name, as used in metric names and labels ("idle", "drained", ...).
+std::string_view PrimaryStateName(PrimaryState s);
+
+// Non-exclusive conditions counted separately (a node may be in several).
+struct FlagCounter {
+  std::string_view name;  // metric suffix: slurm_nodes_<name>
+  std::string_view help;
+  uint32_t mask;  // any of these NodeFlag bits
+};
+const std::array<FlagCounter, 5>& FlagCounters();
+
+}  // namespace slurm_exporter

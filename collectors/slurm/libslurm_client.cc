@@ -1,0 +1,291 @@
+// The only translation unit that includes Slurm's headers.
+#include "collectors/slurm/libslurm_client.h"
+
+#include <fmt/format.h>
+#include <slurm/slurm.h>
+#include <slurm/slurm_errno.h>
+#include <slurm/slurm_version.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+#include "collectors/gres.h"
+
+#define V(a, b, c) SLURM_VERSION_NUM(a, b, c)
+
+namespace slurm_exporter {
+namespace {
+
+struct NodeMsgFree {
+  void operator()(node_info_msg_t* m) const { slurm_free_node_info_msg(m); }
+};
+struct PartMsgFree {
+  void operator()(partition_info_msg_t* m) const { slurm_free_partition_info_msg(m); }
+};
+using NodeMsg = std::unique_ptr<node_info_msg_t, NodeMsgFree>;
+using PartMsg = std::unique_ptr<partition_info_msg_t, PartMsgFree>;
+
+Status SlurmErrorCode(std::string op, int err) {
+  const char* text = slurm_strerror(err);
+  return Status::Error(std::move(op), text ? text : "unknown error", err);
+}
+
+Status SlurmError(std::string op) {
+  int err = slurm_get_errno();
+  if (err == 0) err = errno;
+  return SlurmErrorCode(std::move(op), err);
+}
+
+std::string Str(const char* s) { return s ? std::string(s) : std::string(); }
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+NodeBase MapBase(uint32_t state) {
+  switch (state & NODE_STATE_BASE) {
+    case NODE_STATE_DOWN:
+      return NodeBase::kDown;
+    case NODE_STATE_IDLE:
+      return NodeBase::kIdle;
+    case NODE_STATE_ALLOCATED:
+      return NodeBase::kAllocated;
+    case NODE_STATE_ERROR:
+      return NodeBase::kError;
+    case NODE_STATE_MIXED:
+      return NodeBase::kMixed;
+    case NODE_STATE_FUTURE:
+      return NodeBase::kFuture;
+    default:
+      return NodeBase::kUnknown;
+  }
+}
+
+uint32_t MapFlags(uint32_t state) {
+  struct Bit {
+    uint64_t slurm;
+    uint32_t ours;
+  };
+  static constexpr Bit kBits[] = {
+      {NODE_STATE_DRAIN, kNodeFlagDrain},
+      {NODE_STATE_COMPLETING, kNodeFlagCompleting},
+      {NODE_STATE_NO_RESPOND, kNodeFlagNotResponding},
+      {NODE_STATE_POWERED_DOWN, kNodeFlagPoweredDown},
+      {NODE_STATE_FAIL, kNodeFlagFail},
+      {NODE_STATE_POWERING_UP, kNodeFlagPoweringUp},
+      {NODE_STATE_MAINT, kNodeFlagMaint},
+      {NODE_STATE_REBOOT_REQUESTED, kNodeFlagRebootRequested},
+      {NODE_STATE_REBOOT_ISSUED, kNodeFlagRebootIssued},
+      {NODE_STATE_POWERING_DOWN, kNodeFlagPoweringDown},
+      {NODE_STATE_POWER_DOWN, kNodeFlagPowerDown},
+      {NODE_STATE_RES, kNodeFlagReserved},
+      {NODE_STATE_PLANNED, kNodeFlagPlanned},
+      {NODE_STATE_INVALID_REG, kNodeFlagInvalidReg},
+      {NODE_STATE_CLOUD, kNodeFlagCloud},
+      {NODE_RESUME, kNodeFlagResume},
+      {NODE_STATE_REBOOT_CANCEL, kNodeFlagRebootCancel},
+      {NODE_STATE_POWER_UP, kNodeFlagPowerUp},
+  };
+  uint32_t out = 0;
+  for (const Bit& b : kBits) {
+    if (state & b.slurm) out |= b.ours;
+  }
+  return out;
+}
+
+PartitionState MapPartitionState(uint16_t state_up) {
+  switch (state_up) {
+    case PARTITION_UP:
+      return PartitionState::kUp;
+    case PARTITION_DOWN:
+      return PartitionState::kDown;
+    case PARTITION_DRAIN:
+      return PartitionState::kDrain;
+    default:
+      return PartitionState::kInactive;
+  }
+}
+
+constexpr uint64_t kMiB = 1024ull * 1024ull;
+
+Node ConvertNode(node_info_t& n) {
+  Node out;
+  out.name = n.name;
+  out.base = MapBase(n.node_state);
+  out.flags = MapFlags(n.node_state);
+  out.cpus = n.cpus;
+  out.real_memory_bytes = n.real_memory * kMiB;
+  if (n.free_mem != NO_VAL64) out.free_memory_bytes = n.free_mem * kMiB;
+#if SLURM_VERSION_NUMBER < V(25, 5, 0)
+  uint16_t alloc_cpus = 0;
+  if (slurm_get_select_nodeinfo(n.select_nodeinfo, SELECT_NODEDATA_SUBCNT, NODE_STATE_ALLOCATED,
+                                &alloc_cpus) == SLURM_SUCCESS) {
+    out.alloc_cpus = alloc_cpus;
+  }
+  uint64_t alloc_mem = 0;  // the plugins store a uint64_t despite the header's comment
+  if (slurm_get_select_nodeinfo(n.select_nodeinfo, SELECT_NODEDATA_MEM_ALLOC, NODE_STATE_ALLOCATED,
+                                &alloc_mem) == SLURM_SUCCESS) {
+    out.alloc_memory_bytes = alloc_mem * kMiB;
+  }
+#else
+  out.alloc_cpus = n.alloc_cpus;
+  out.alloc_memory_bytes = n.alloc_memory * kMiB;
+#endif
+  if (n.gres) out.gpus = static_cast<uint32_t>(GresCount(n.gres, "gpu"));
+  if (n.gres_used) out.alloc_gpus = static_cast<uint32_t>(GresCount(n.gres_used, "gpu"));
+  if (n.reason && *n.reason) {
+    out.reason = n.reason;
+    out.reason_time = static_cast<int64_t>(n.reason_time);
+  }
+  out.boot_time = static_cast<int64_t>(n.boot_time);
+  out.slurmd_start_time = static_cast<int64_t>(n.slurmd_start_time);
+  return out;
+}
+
+}  // namespace
+
+struct LibSlurmClient::State {
+  NodeMsg nodes;
+  PartMsg parts;
+  std::shared_ptr<const ClusterNodes> converted;
+};
+
+LibSlurmClient::LibSlurmClient(std::string conf_path)
+    : conf_path_(std::move(conf_path)), state_(std::make_unique<State>()) {}
+
+LibSlurmClient::~LibSlurmClient() {
+  state_.reset();
+  slurm_fini();
+}
+
+Result<std::unique_ptr<LibSlurmClient>> LibSlurmClient::Create(const std::string& conf_path) {
+  std::string path = conf_path;
+  std::string from = "--slurm.conf";
+  if (path.empty()) {
+    const char* env = std::getenv("SLURM_CONF");
+    if (env && *env) {
+      path = env;
+      from = "SLURM_CONF";
+    } else {
+      path = SLURM_CONF_DEFAULT_PATH;
+      from = "default path";
+    }
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Status::Error("slurm.conf",
+                         fmt::format("cannot read {} (from {}): {}; set --slurm.conf or SLURM_CONF",
+                                     path, from, std::strerror(errno)));
+  }
+  if (!S_ISREG(st.st_mode) || ::access(path.c_str(), R_OK) != 0) {
+    return Status::Error("slurm.conf",
+                         fmt::format("{} (from {}) is not a readable file", path, from));
+  }
+  ::setenv("SLURM_CONF", path.c_str(), 1);
+
+  // slurm_init() ends the process on a bad configuration: try it in a child first.
+  pid_t pid = ::fork();
+  if (pid < 0) return Status::Error("fork", std::strerror(errno), errno);
+  if (pid == 0) {
+    slurm_init(path.c_str());
+    ::_exit(0);
+  }
+  int wstatus = 0;
+  while (::waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+    return Status::Error(
+        "slurm_init",
+        fmt::format("libslurm could not load its configuration from {} (child {} with status {}); "
+                    "see the messages above",
+                    path, WIFEXITED(wstatus) ? "exited" : "was killed",
+                    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus)));
+  }
+  slurm_init(path.c_str());
+  return std::unique_ptr<LibSlurmClient>(new LibSlurmClient(path));
+}
+
+std::string LibSlurmClient::ApiVersion() const {
+  return fmt::format("{:02}.{:02}.{}", SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
+                     SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
+                     SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
+}
+
+Result<ControllerPing> LibSlurmClient::Ping() {
+  auto t0 = std::chrono::steady_clock::now();
+  int rc = slurm_ping(0);
+  ControllerPing p;
+  p.latency_seconds = SecondsSince(t0);
+  if (rc == SLURM_ERROR) return SlurmError("slurm_ping");
+  if (rc != SLURM_SUCCESS) return SlurmErrorCode("slurm_ping", rc);
+  p.reachable = true;
+  return p;
+}
+
+Result<std::shared_ptr<const ClusterNodes>> LibSlurmClient::LoadNodes() {
+  State& st = *state_;
+  bool changed = false;
+
+  partition_info_msg_t* parts = nullptr;
+  time_t parts_since = st.parts ? st.parts->last_update : 0;
+  if (slurm_load_partitions(parts_since, &parts, SHOW_ALL) == SLURM_SUCCESS) {
+    st.parts.reset(parts);
+    changed = true;
+  } else if (slurm_get_errno() != SLURM_NO_CHANGE_IN_DATA || !st.parts) {
+    return SlurmError("slurm_load_partitions");
+  }
+
+  node_info_msg_t* nodes = nullptr;
+  time_t nodes_since = st.nodes ? st.nodes->last_update : 0;
+  if (slurm_load_node(nodes_since, &nodes, SHOW_ALL | SHOW_MIXED | SHOW_FUTURE) == SLURM_SUCCESS) {
+    st.nodes.reset(nodes);
+    changed = true;
+  } else if (slurm_get_errno() != SLURM_NO_CHANGE_IN_DATA || !st.nodes) {
+    return SlurmError("slurm_load_node");
+  }
+
+  if (!changed && st.converted) return st.converted;
+
+  auto out = std::make_shared<ClusterNodes>();
+  // Hidden records (no name) keep slurmctld's node indices aligned; skip them but map indices.
+  std::vector<int64_t> index_map(st.nodes->record_count, -1);
+  out->nodes.reserve(st.nodes->record_count);
+  for (uint32_t i = 0; i < st.nodes->record_count; ++i) {
+    node_info_t& n = st.nodes->node_array[i];
+    if (n.name == nullptr) continue;
+    index_map[i] = static_cast<int64_t>(out->nodes.size());
+    out->nodes.push_back(ConvertNode(n));
+  }
+  out->partitions.reserve(st.parts->record_count);
+  for (uint32_t i = 0; i < st.parts->record_count; ++i) {
+    const partition_info_t& p = st.parts->partition_array[i];
+    Partition part;
+    part.name = Str(p.name);
+    part.state = MapPartitionState(p.state_up);
+    part.is_default = p.flags & PART_FLAG_DEFAULT;
+    part.hidden = p.flags & PART_FLAG_HIDDEN;
+    part.total_nodes = p.total_nodes;
+    part.total_cpus = p.total_cpus;
+    part.max_time_seconds =
+        (p.max_time == INFINITE || p.max_time == NO_VAL) ? -1 : int64_t{p.max_time} * 60;
+    if (p.node_inx) {
+      for (int k = 0; p.node_inx[k] >= 0 && p.node_inx[k + 1] >= 0; k += 2) {
+        for (int32_t j = p.node_inx[k]; j <= p.node_inx[k + 1]; ++j) {
+          if (j >= 0 && static_cast<size_t>(j) < index_map.size() && index_map[j] >= 0) {
+            part.node_indices.push_back(static_cast<uint32_t>(index_map[j]));
+          }
+        }
+      }
+    }
+    out->partitions.push_back(std::move(part));
+  }
+  st.converted = std::move(out);
+  return st.converted;
+}
+
+}  // namespace slurm_exporter

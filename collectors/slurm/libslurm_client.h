@@ -1,0 +1,38 @@
+// LibSlurmClient: the libslurm adapter. Converts libslurm's messages into the snapshot structs;
+// every slurm_free_* is owned by a unique_ptr; every Slurm version difference lives in the .cc
+// behind SLURM_VERSION_NUMBER.
+//
+// Thread-safety: not thread-safe (libslurm's client state is process-global); one caller.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "collectors/slurm/client.h"
+
+namespace slurm_exporter {
+
+class LibSlurmClient : public SlurmClient {
+ public:
+  // Finds the configuration (conf_path if not empty, else $SLURM_CONF, else
+  // /etc/slurm/slurm.conf), checks that it is a readable file, and initializes libslurm with it.
+  // slurm_init() calls exit() on configuration errors, so it is first tried in a forked child:
+  // a failure there becomes an error value here instead of ending the process.
+  // Must be called before any thread is started.
+  static Result<std::unique_ptr<LibSlurmClient>> Create(const std::string& conf_path);
+  ~LibSlurmClient() override;
+
+  Result<std::shared_ptr<const ClusterNodes>> LoadNodes() override;
+  Result<ControllerPing> Ping() override;
+  std::string ApiVersion() const override;
+
+  const std::string& conf_path() const { return conf_path_; }
+
+ private:
+  struct State;
+  explicit LibSlurmClient(std::string conf_path);
+  std::string conf_path_;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace slurm_exporter

@@ -1,0 +1,32 @@
+#include "exporter/handlers.h"
+
+#include <fmt/format.h>
+
+namespace slurm_exporter {
+
+void RegisterExporterHandlers(HttpServer& server, const Poller& poller,
+                              const std::string& telemetry_path, const std::string& version) {
+  server.Handle(telemetry_path, [&poller](const HttpRequest&) {
+    return HttpResponse{200, kExpositionContentType, poller.RenderAll(), {}};
+  });
+  server.Handle("/-/healthy", [](const HttpRequest&) {
+    return HttpResponse{200, "text/plain; charset=utf-8", "Healthy\n", {}};
+  });
+  server.Handle("/-/ready", [&poller](const HttpRequest&) {
+    if (poller.Ready()) return HttpResponse{200, "text/plain; charset=utf-8", "Ready\n", {}};
+    return HttpResponse{
+        503, "text/plain; charset=utf-8", "Not ready: no poll has reached slurmctld yet\n", {}};
+  });
+  std::string page = fmt::format(
+      "<!DOCTYPE html>\n<html><head><title>Slurm Exporter</title></head>\n<body>\n"
+      "<h1>Slurm Exporter</h1>\n<p>Version {}</p>\n<ul>\n"
+      "<li><a href=\"{}\">Metrics</a></li>\n"
+      "<li><a href=\"/-/healthy\">Health</a></li>\n"
+      "<li><a href=\"/-/ready\">Readiness</a></li>\n</ul>\n</body></html>\n",
+      version, telemetry_path);
+  server.Handle("/", [page](const HttpRequest&) {
+    return HttpResponse{200, "text/html; charset=utf-8", page, {}};
+  });
+}
+
+}  // namespace slurm_exporter

@@ -1,0 +1,173 @@
+#include "exporter/http_server.h"
+
+#include <civetweb.h>
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cstring>
+#include <exception>
+
+#include "common/log.h"
+
+namespace slurm_exporter {
+namespace {
+
+bool ValidPort(std::string_view p) {
+  int n = -1;
+  auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
+  return ec == std::errc() && ptr == p.data() + p.size() && n >= 0 && n <= 65535;
+}
+
+const char* StatusText(int status) {
+  switch (status) {
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 500:
+      return "Internal Server Error";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
+  }
+}
+
+}  // namespace
+
+Result<std::string> ToCivetListen(const std::string& listen_address) {
+  auto colon = listen_address.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::Error("listen address", fmt::format("'{}' is not [HOST]:PORT", listen_address));
+  }
+  std::string host = listen_address.substr(0, colon);
+  std::string port = listen_address.substr(colon + 1);
+  if (!ValidPort(port)) {
+    return Status::Error("listen address", fmt::format("bad port in '{}'", listen_address));
+  }
+  if (host.empty()) return port;
+  if (host.front() == '[') {
+    if (host.back() != ']') {
+      return Status::Error("listen address", fmt::format("bad IPv6 host in '{}'", listen_address));
+    }
+    return "+" + host + ":" + port;
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  return host + ":" + port;
+}
+
+HttpServer::HttpServer(Options options) : options_(std::move(options)) {}
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Handle(const std::string& path, HttpHandler handler) {
+  handlers_[path] = std::move(handler);
+}
+
+HttpResponse HttpServer::Dispatch(const HttpRequest& req) const {
+  auto it = handlers_.find(req.path);
+  if (it == handlers_.end()) {
+    return HttpResponse{404, "text/plain; charset=utf-8", "404 page not found\n", {}};
+  }
+  if (req.method != "GET" && req.method != "HEAD") {
+    return HttpResponse{
+        405, "text/plain; charset=utf-8", "method not allowed\n", {{"Allow", "GET, HEAD"}}};
+  }
+  try {
+    return it->second(req);
+  } catch (const std::exception& e) {
+    log::Error("handler failed", {{"path", req.path}, {"err", e.what()}});
+  } catch (...) {
+    log::Error("handler failed", {{"path", req.path}});
+  }
+  return HttpResponse{500, "text/plain; charset=utf-8", "internal error\n", {}};
+}
+
+int HttpServer::OnRequest(mg_connection* conn, void* self) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  HttpRequest req;
+  req.method = info->request_method ? info->request_method : "";
+  req.path = info->local_uri ? info->local_uri : "";
+  req.query = info->query_string ? info->query_string : "";
+  req.remote_addr = info->remote_addr;
+  if (const char* ae = mg_get_header(conn, "Accept-Encoding")) req.accept_encoding = ae;
+  HttpResponse resp;
+  try {
+    resp = static_cast<HttpServer*>(self)->Dispatch(req);
+  } catch (...) {
+    resp = HttpResponse{500, "text/plain; charset=utf-8", "internal error\n", {}};
+  }
+  std::string head =
+      fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", resp.status,
+                  StatusText(resp.status), resp.content_type, resp.body.size());
+  for (const auto& [k, v] : resp.headers) head += fmt::format("{}: {}\r\n", k, v);
+  head += "\r\n";
+  mg_write(conn, head.data(), head.size());
+  if (req.method != "HEAD" && !resp.body.empty())
+    mg_write(conn, resp.body.data(), resp.body.size());
+  return static_cast<int>(resp.status);
+}
+
+Status HttpServer::Start() {
+  auto listen = ToCivetListen(options_.listen_address);
+  if (!listen.ok()) return listen.status();
+  std::string threads = std::to_string(options_.max_requests);
+  std::string timeout = std::to_string(options_.request_timeout_ms);
+  const char* opts[] = {"listening_ports",
+                        listen.value().c_str(),
+                        "num_threads",
+                        threads.c_str(),
+                        "request_timeout_ms",
+                        timeout.c_str(),
+                        "enable_keep_alive",
+                        "yes",
+                        nullptr};
+  mg_callbacks callbacks{};
+  callbacks.log_message = [](const mg_connection*, const char* message) {
+    log::Debug("http", {{"civetweb", message}});
+    return 1;
+  };
+  mg_init_data init{};
+  init.callbacks = &callbacks;
+  init.user_data = this;
+  init.configuration_options = opts;
+  char err_text[256] = {0};
+  unsigned err_code = 0;
+  mg_error_data err{};
+  err.code = &err_code;
+  err.text = err_text;
+  err.text_buffer_size = sizeof(err_text);
+  mg_init_library(0);
+  ctx_ = mg_start2(&init, &err);
+  if (ctx_ == nullptr) {
+    return Status::Error("listen",
+                         fmt::format("cannot listen on {}: {}", options_.listen_address,
+                                     err_text[0] ? err_text : "unknown error"),
+                         static_cast<int>(err_code));
+  }
+  mg_set_request_handler(ctx_, "**", &HttpServer::OnRequest, this);
+  return Status::Ok();
+}
+
+void HttpServer::Stop() {
+  if (ctx_ != nullptr) {
+    mg_stop(ctx_);
+    ctx_ = nullptr;
+  }
+}
+
+std::vector<int> HttpServer::Ports() const {
+  std::vector<int> out;
+  if (ctx_ == nullptr) return out;
+  mg_server_port ports[8];
+  int n = mg_get_server_ports(ctx_, 8, ports);
+  for (int i = 0; i < n; ++i) out.push_back(ports[i].port);
+  return out;
+}
+
+}  // namespace slurm_exporter

@@ -1,0 +1,72 @@
+// HttpServer: a small C++ front for CivetWeb (the embedded server prometheus-cpp's pull library
+// is built on). Handlers are plain functions from a request to a response; exact paths only.
+// Nothing thrown by a handler escapes to CivetWeb: it becomes a 500.
+//
+// Thread-safety: register handlers before Start(); handlers then run concurrently on CivetWeb's
+// worker threads (max_requests of them) and must be thread-safe themselves.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+struct mg_context;
+struct mg_connection;
+
+namespace slurm_exporter {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;
+  std::string query;
+  std::string accept_encoding;
+  std::string remote_addr;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+// Converts "[HOST]:PORT" ("":9341", "127.0.0.1:9341", "[::1]:9341") into CivetWeb's
+// listening_ports syntax. Returns an error for anything else.
+Result<std::string> ToCivetListen(const std::string& listen_address);
+
+class HttpServer {
+ public:
+  struct Options {
+    std::string listen_address = ":9341";
+    int max_requests = 8;
+    int request_timeout_ms = 10000;
+  };
+  explicit HttpServer(Options options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  void Handle(const std::string& path, HttpHandler handler);
+  Status Start();
+  void Stop();
+  // Ports actually listened on (useful with port 0).
+  std::vector<int> Ports() const;
+
+  // Dispatches one request (used by the CivetWeb callback; public for tests).
+  HttpResponse Dispatch(const HttpRequest& req) const;
+
+ private:
+  static int OnRequest(mg_connection* conn, void* self);
+  Options options_;
+  std::map<std::string, HttpHandler> handlers_;
+  mg_context* ctx_ = nullptr;
+};
+
+}  // namespace slurm_exporter

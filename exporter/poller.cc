@@ -1,0 +1,276 @@
+#include "exporter/poller.h"
+
+#include <fmt/format.h>
+#include <prometheus/text_serializer.h>
+
+#include <chrono>
+#include <exception>
+
+#include "common/log.h"
+
+namespace slurm_exporter {
+namespace {
+
+template <typename T, typename LoadFn>
+void LoadSource(Source<T>& out, const Source<T>* previous, const Clock& clock, double now,
+                LoadFn load) {
+  out.attempted = true;
+  if (previous) {
+    out.data = previous->data;
+    out.last_success_time = previous->last_success_time;
+  }
+  double t0 = clock.Monotonic();
+  try {
+    auto r = load();
+    out.duration_seconds = clock.Monotonic() - t0;
+    if (r.ok()) {
+      out.data = std::move(r).value();
+      out.status = Status::Ok();
+      out.last_success_time = now;
+    } else {
+      out.status = r.status();
+    }
+  } catch (const std::exception& e) {
+    out.duration_seconds = clock.Monotonic() - t0;
+    out.status = Status::Error("load", e.what());
+  }
+}
+
+}  // namespace
+
+double Clock::Now() const {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+double Clock::Monotonic() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+Poller::Poller(SlurmClient& client, std::vector<const Collector*> collectors, PollerOptions options,
+               std::shared_ptr<const Clock> clock)
+    : client_(client),
+      collectors_(std::move(collectors)),
+      options_(std::move(options)),
+      clock_(clock ? std::move(clock) : std::make_shared<Clock>()),
+      started_at_(clock_->Now()) {}
+
+Poller::~Poller() { Stop(); }
+
+void Poller::PollOnce() {
+  const Clock& clock = *clock_;
+  const double mono0 = clock.Monotonic();
+  poll_started_mono_.store(mono0 == 0 ? 1e-9 : mono0);
+  const double now = clock.Now();
+
+  uint32_t needed = kSourcePing;
+  for (const Collector* c : collectors_) needed |= c->Sources();
+
+  auto snap = std::make_shared<Snapshot>();
+  snap->time = now;
+  const Snapshot* prev = previous_.get();
+  // Ping first: it is the cheapest call and tells whether slurmctld answers at all.
+  LoadSource(snap->ping, prev ? &prev->ping : nullptr, clock, now, [&]() {
+    auto r = client_.Ping();
+    if (!r.ok()) return Result<std::shared_ptr<const ControllerPing>>(r.status());
+    return Result<std::shared_ptr<const ControllerPing>>(
+        std::make_shared<const ControllerPing>(r.value()));
+  });
+  const bool reachable = snap->ping.status.ok();
+  if (needed & kSourceNodes) {
+    if (reachable || !prev) {
+      LoadSource(snap->nodes, prev ? &prev->nodes : nullptr, clock, now,
+                 [&]() { return client_.LoadNodes(); });
+    } else {  // do not queue more RPCs behind a controller that does not answer
+      snap->nodes = prev->nodes;
+      snap->nodes.attempted = true;
+      snap->nodes.duration_seconds = 0;
+      snap->nodes.status = Status::Error("slurm_load_node", "skipped: slurmctld unreachable");
+    }
+  }
+
+  bool all_ok = true;
+  auto check = [&](const auto& src) {
+    if (src.attempted && !src.status.ok()) all_ok = false;
+  };
+  check(snap->ping);
+  check(snap->nodes);
+
+  // Collectors: pure functions of the snapshot.
+  MetricSink self;
+  std::vector<prometheus::MetricFamily> families;
+  struct Outcome {
+    std::string_view name;
+    double seconds;
+    bool ok;
+  };
+  std::vector<Outcome> outcomes;
+  for (const Collector* c : collectors_) {
+    MetricSink sink;
+    double t0 = clock.Monotonic();
+    Status st;
+    try {
+      st = c->Collect(*snap, sink);
+    } catch (const std::exception& e) {
+      st = Status::Error("collect", e.what());
+      sink = MetricSink();  // drop a half-built result
+    }
+    outcomes.push_back({c->Name(), clock.Monotonic() - t0, st.ok()});
+    if (!st.ok()) {
+      log::Warn("collector failed",
+                {{"collector", std::string(c->Name())}, {"err", st.ToString()}});
+    }
+    for (auto& f : sink.families()) families.push_back(std::move(f));
+  }
+
+  self.Gauge("slurm_exporter_collector_duration_seconds",
+             "Time the collector took to build its metrics from the last snapshot.");
+  for (const auto& o : outcomes) self.Add(o.seconds, {{"collector", std::string(o.name)}});
+  self.Gauge("slurm_exporter_collector_success",
+             "1 when the collector's data were loaded fresh in the last poll and it succeeded.");
+  for (const auto& o : outcomes) self.Add(o.ok ? 1 : 0, {{"collector", std::string(o.name)}});
+
+  struct SourceView {
+    std::string_view name;
+    bool attempted;
+    bool ok;
+    double seconds;
+    double last_success;
+  };
+  const SourceView sources[] = {
+      {"ping", snap->ping.attempted, snap->ping.status.ok(), snap->ping.duration_seconds,
+       snap->ping.last_success_time},
+      {"nodes", snap->nodes.attempted, snap->nodes.status.ok(), snap->nodes.duration_seconds,
+       snap->nodes.last_success_time},
+  };
+  self.Gauge("slurm_exporter_source_duration_seconds",
+             "Time spent in Slurm library calls for the source in the last poll.");
+  for (const auto& s : sources) {
+    if (s.attempted) self.Add(s.seconds, {{"source", std::string(s.name)}});
+  }
+  self.Gauge("slurm_exporter_source_success", "1 when the source loaded in the last poll.");
+  for (const auto& s : sources) {
+    if (s.attempted) self.Add(s.ok ? 1 : 0, {{"source", std::string(s.name)}});
+  }
+  self.Gauge("slurm_exporter_source_last_success_timestamp_seconds",
+             "Unix time of the last successful load of the source; 0 if never.");
+  for (const auto& s : sources) {
+    if (s.attempted) self.Add(s.last_success, {{"source", std::string(s.name)}});
+  }
+  for (const auto& s : sources) {
+    if (s.attempted && !s.ok) {
+      const Status& st = s.name == "ping" ? snap->ping.status : snap->nodes.status;
+      log::Warn("source failed", {{"source", std::string(s.name)}, {"err", st.ToString()}});
+    }
+  }
+
+  if (all_ok) {
+    ++polls_ok_;
+  } else {
+    ++polls_failed_;
+  }
+  const double poll_seconds = clock.Monotonic() - mono0;
+  self.Counter("slurm_exporter_polls_total", "Polls of Slurm by result.")
+      .Add(static_cast<double>(polls_ok_), {{"result", "success"}})
+      .Add(static_cast<double>(polls_failed_), {{"result", "failure"}});
+  self.Gauge("slurm_exporter_poll_duration_seconds",
+             "Duration of the last poll (library calls and collectors).", poll_seconds);
+  self.Gauge("slurm_exporter_build_info",
+             "Build information of slurm_exporter; the value is always 1.")
+      .Add(1, {{"version", options_.version}, {"slurm_api", client_.ApiVersion()}});
+  for (auto& f : self.families()) families.push_back(std::move(f));
+
+  auto expo = std::make_shared<Exposition>();
+  try {
+    expo->body = prometheus::TextSerializer().Serialize(families);
+  } catch (const std::exception& e) {
+    log::Error("serialization failed", {{"err", e.what()}});
+  }
+  expo->slurm_reachable = reachable;
+  expo->finished_at = clock.Now();
+  if (all_ok) last_success_at_ = expo->finished_at;
+  expo->last_success_at = last_success_at_;
+  expo->snapshot = snap;
+  previous_ = snap;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    latest_ = std::move(expo);
+  }
+  if (reachable) ready_.store(true);
+  poll_started_mono_.store(0);
+  log::Debug("poll done",
+             {{"seconds", fmt::format("{:.6f}", poll_seconds)}, {"ok", all_ok ? "true" : "false"}});
+}
+
+std::shared_ptr<const Exposition> Poller::Latest() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return latest_;
+}
+
+bool Poller::SlurmUp() const {
+  auto latest = Latest();
+  if (!latest || !latest->slurm_reachable) return false;
+  double started = poll_started_mono_.load();
+  if (started > 0 && clock_->Monotonic() - started > options_.timeout_seconds) return false;
+  return true;
+}
+
+std::string Poller::RenderDynamic() const {
+  auto latest = Latest();
+  const double now = clock_->Now();
+  const double since =
+      (latest && latest->last_success_at > 0) ? latest->last_success_at : started_at_;
+  double started = poll_started_mono_.load();
+  double running = started > 0 ? clock_->Monotonic() - started : 0;
+  MetricSink m;
+  m.Gauge("slurm_up", "1 when the last poll reached slurmctld and no poll is overdue.",
+          SlurmUp() ? 1 : 0);
+  m.Gauge("slurm_exporter_snapshot_age_seconds",
+          "Seconds since the end of the last poll in which every source loaded (since start "
+          "if none did yet).",
+          now - since);
+  m.Gauge("slurm_exporter_poll_in_progress_seconds",
+          "How long the poll now running has been running; 0 when none is.", running);
+  return prometheus::TextSerializer().Serialize(m.families());
+}
+
+std::string Poller::RenderAll() const {
+  auto latest = Latest();
+  std::string out = latest ? latest->body : std::string();
+  out += RenderDynamic();
+  return out;
+}
+
+void Poller::Start() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stop_ = false;
+  }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Poller::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Poller::Loop() {
+  using namespace std::chrono;
+  for (;;) {
+    auto t0 = steady_clock::now();
+    try {
+      PollOnce();
+    } catch (const std::exception& e) {  // last line of defence: never end the thread
+      poll_started_mono_.store(0);
+      log::Error("poll failed", {{"err", e.what()}});
+    }
+    auto next =
+        t0 + duration_cast<steady_clock::duration>(duration<double>(options_.interval_seconds));
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    if (stop_cv_.wait_until(lock, next, [this] { return stop_; })) return;
+  }
+}
+
+}  // namespace slurm_exporter

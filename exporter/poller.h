@@ -1,0 +1,102 @@
+// Poller: owns every Slurm call. Once per interval it loads the data sources that the enabled
+// collectors need, builds an immutable Snapshot, runs the collectors on it, serializes their
+// families once, and swaps the result (an Exposition) in. Scrapes read only the latest
+// Exposition, so they never call Slurm, and any number of scrapers cost slurmctld the same.
+//
+// Failure model: a source that fails keeps its last good data (marked stale through
+// slurm_exporter_source_success 0 and slurm_exporter_snapshot_age_seconds); a poll that runs
+// longer than the poll timeout (e.g. a frozen slurmctld) makes slurm_up read 0 at scrape time
+// while the poll thread is still waiting on libslurm. Nothing a collector does can escape a poll.
+//
+// Thread-safety: Start/Stop from one thread; Latest/RenderDynamic/Ready from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collectors/collector.h"
+#include "collectors/slurm/client.h"
+
+namespace slurm_exporter {
+
+// Time source, injectable so that golden tests are deterministic.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual double Now() const;        // wall clock, unix seconds
+  virtual double Monotonic() const;  // seconds, for durations
+};
+
+struct PollerOptions {
+  double interval_seconds = 15;
+  double timeout_seconds = 60;
+  std::string version = "dev";
+};
+
+// What one poll produced: the serialized families of all collectors and of the poll's own
+// self-metrics. Immutable once published.
+struct Exposition {
+  std::string body;
+  bool slurm_reachable = false;
+  double finished_at = 0;      // wall clock
+  double last_success_at = 0;  // end of the last poll in which every source succeeded
+  std::shared_ptr<const Snapshot> snapshot;
+};
+
+class Poller {
+ public:
+  Poller(SlurmClient& client, std::vector<const Collector*> collectors, PollerOptions options,
+         std::shared_ptr<const Clock> clock = nullptr);
+  ~Poller();
+  Poller(const Poller&) = delete;
+  Poller& operator=(const Poller&) = delete;
+
+  // Runs one poll on the calling thread and publishes its result.
+  void PollOnce();
+  // Starts the background thread (first poll immediately) / stops and joins it.
+  void Start();
+  void Stop();
+
+  std::shared_ptr<const Exposition> Latest() const;
+  // Metrics computed at scrape time: slurm_up, snapshot age, poll in progress.
+  std::string RenderDynamic() const;
+  // The full exposition a scrape returns: Latest()->body followed by RenderDynamic().
+  std::string RenderAll() const;
+  // True once a poll has reached slurmctld.
+  bool Ready() const { return ready_.load(); }
+  // True when the latest poll reached slurmctld and no poll is overdue.
+  bool SlurmUp() const;
+
+ private:
+  void Loop();
+
+  SlurmClient& client_;
+  const std::vector<const Collector*> collectors_;
+  const PollerOptions options_;
+  const std::shared_ptr<const Clock> clock_;
+  const double started_at_;
+
+  // Only touched by the polling thread.
+  std::shared_ptr<const Snapshot> previous_;
+  uint64_t polls_ok_ = 0;
+  uint64_t polls_failed_ = 0;
+  double last_success_at_ = 0;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const Exposition> latest_;  // guarded by mu_
+  std::atomic<double> poll_started_mono_{0};  // 0 when no poll is running
+  std::atomic<bool> ready_{false};
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;  // guarded by stop_mu_
+  std::thread thread_;
+};
+
+}  // namespace slurm_exporter
