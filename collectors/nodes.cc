@@ -39,8 +39,7 @@ Status NodesCollector::Collect(const Snapshot& snapshot, MetricSink& out) const 
   for (size_t i = 0; i < flags.size(); ++i) {
     out.Gauge(fmt::format("slurm_nodes_{}", flags[i].name), flags[i].help, c.by_flag[i]);
   }
-  out.Gauge("slurm_nodes_total", "Nodes known to slurmctld (every node has one primary state).",
-            c.total);
+  out.Gauge("slurm_nodes", "Nodes known to slurmctld (every node has one primary state).", c.total);
   return SourceStatus(src, "nodes");
 }
 

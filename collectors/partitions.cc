@@ -38,7 +38,7 @@ Status PartitionsCollector::Collect(const Snapshot& snapshot, MetricSink& out) c
                {"state", std::string(PrimaryStateName(static_cast<PrimaryState>(i)))}});
     }
   }
-  out.Gauge("slurm_partition_nodes_total", "Nodes in the partition.");
+  out.Gauge("slurm_partition_nodes_configured", "Nodes in the partition.");
   for (size_t k = 0; k < cluster.partitions.size(); ++k) {
     out.Add(counts[k].total, {{"partition", cluster.partitions[k].name}});
   }
@@ -46,7 +46,7 @@ Status PartitionsCollector::Collect(const Snapshot& snapshot, MetricSink& out) c
   for (size_t k = 0; k < cluster.partitions.size(); ++k) {
     out.Add(counts[k].by_flag[0], {{"partition", cluster.partitions[k].name}});
   }
-  out.Gauge("slurm_partition_cpus_total", "CPUs in the partition (as slurmctld reports them).");
+  out.Gauge("slurm_partition_cpus", "CPUs in the partition (as slurmctld reports them).");
   for (const Partition& p : cluster.partitions) out.Add(p.total_cpus, {{"partition", p.name}});
   out.Gauge("slurm_partition_max_time_seconds",
             "Partition MaxTime in seconds; +Inf when unlimited.");

@@ -66,7 +66,9 @@ fail() {
 # run NAME CMD...: start CMD in its own session, record the pid.
 run() {
   local name=$1; shift
-  setsid "$@" >"$dir/log/$name.out" 2>&1 < /dev/null &
+  mkdir -p "$dir/cmd"
+  printf '%q ' "$@" >"$dir/cmd/$name.cmd"
+  setsid "$@" >>"$dir/log/$name.out" 2>&1 < /dev/null &
   echo $! >"$dir/pids/$name.pid"
 }
 wait_for() {  # wait_for SECONDS DESCRIPTION CMD...
@@ -215,7 +217,7 @@ export SLURM_CONF="$conf"
 
 # --- slurmdbd ------------------------------------------------------------------------------
 if [ $with_db = 1 ]; then
-  run slurmdbd slurmdbd -D
+  run slurmdbd env SLURM_CONF="$conf" slurmdbd -D
   wait_for 30 slurmdbd bash -c "sacctmgr -n -P show cluster format=cluster >/dev/null"
   sacctmgr -i add cluster "$cluster" >"$dir/log/sacctmgr.log" 2>&1 || true
   sacctmgr -i add account demo Description=demo Organization=demo >>"$dir/log/sacctmgr.log" 2>&1 || true
@@ -223,7 +225,7 @@ if [ $with_db = 1 ]; then
 fi
 
 # --- slurmctld and slurmd ------------------------------------------------------------------
-run slurmctld slurmctld -D -i -f "$conf"
+run slurmctld env SLURM_CONF="$conf" slurmctld -D -f "$conf"
 wait_for 30 slurmctld scontrol ping
 for i in $(seq 1 "$nodes"); do
   run "slurmd-n$i" slurmd -D -f "$conf" -N "n$i"

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, checks formatting, builds with warnings as errors,
+# runs unit, golden, rules and end-to-end tests (the e2e tests start a real local Slurm cluster
+# themselves), then repeats unit/golden/e2e under ASan+UBSan and the concurrent parts under TSan.
+#
+# usage: scripts/test.sh [--quick]   (--quick: skip the sanitizer builds)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+jobs=$(nproc 2>/dev/null || echo 2)
+
+scripts/install-deps.sh
+
+passed=0
+failed=0
+summary=()
+record() {  # record NAME LOGFILE RC
+  local name=$1 logf=$2 rc=$3 line p f t
+  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$logf" | tail -n1 || true)
+  if [ -n "$line" ]; then
+    t=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+    f=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+    p=$((t - f))
+  else
+    if [ "$rc" = 0 ]; then p=1; f=0; else p=0; f=1; fi
+  fi
+  passed=$((passed + p)); failed=$((failed + f))
+  summary+=("$name: $p passed, $f failed")
+}
+step() {  # step NAME CMD... : runs CMD, tees its output, records the result
+  local name=$1; shift
+  local logf
+  logf=$(mktemp)
+  echo "=== $name"
+  set +e
+  "$@" 2>&1 | tee "$logf"
+  local rc=${PIPESTATUS[0]}
+  set -e
+  record "$name" "$logf" "$rc"
+  rm -f "$logf"
+  return 0
+}
+
+format_check() {
+  local files
+  files=$(find common collectors exporter alerts test -name '*.cc' -o -name '*.h' 2>/dev/null | sort)
+  # shellcheck disable=SC2086
+  clang-format --dry-run --Werror $files && echo "clang-format: $(wc -w <<<"$files") files clean"
+}
+no_cli_check() {
+  # The exporter must never run or parse Slurm's CLI: no process spawning in product code.
+  if grep -rnE '\b(popen|system|execv|execvp|execl|execlp|posix_spawn)\s*\(' \
+      common collectors exporter alerts 2>/dev/null | grep -v '^\s*//'; then
+    echo "product code spawns processes (see above)"; return 1
+  fi
+  echo "no process spawning in product code"
+}
+build() {  # build DIR CMAKE_ARGS...
+  local dir=$1; shift
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLURM_EXPORTER_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+}
+
+step "format" format_check
+step "no-cli" no_cli_check
+step "build" build build/release
+step "tests" ctest --test-dir build/release --output-on-failure -j"$jobs"
+
+if [ $quick = 0 ]; then
+  export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1"
+  export LSAN_OPTIONS="suppressions=$root/test/sanitizers/lsan.supp:print_suppressions=0"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$root/test/sanitizers/tsan.supp"
+  step "build-asan" build build/asan -DCMAKE_BUILD_TYPE=Debug -DSLURM_EXPORTER_SANITIZE=address,undefined
+  step "tests-asan" ctest --test-dir build/asan --output-on-failure -j"$jobs" -L 'unit|golden|e2e'
+  step "build-tsan" build build/tsan -DCMAKE_BUILD_TYPE=Debug -DSLURM_EXPORTER_SANITIZE=thread
+  step "tests-tsan" ctest --test-dir build/tsan --output-on-failure -j"$jobs" -L unit
+fi
+
+echo
+echo "=== summary"
+for s in "${summary[@]}"; do echo "  $s"; done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

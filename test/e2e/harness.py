@@ -1,0 +1,184 @@
+"""Helpers for end-to-end tests against a real local Slurm cluster.
+
+Cluster wraps test/cluster/{start,stop,daemon}.sh; Exporter runs a binary on a free loopback
+port and stops it by pid; parse_exposition turns the text format into {(name, labels): value}.
+Only the Python standard library is used.
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLUSTER_SCRIPTS = os.path.join(ROOT, "test", "cluster")
+
+
+def log(*args):
+    print("[e2e %s]" % time.strftime("%H:%M:%S"), *args, flush=True)
+
+
+def wait_until(what, fn, timeout=30.0, interval=0.2):
+    """Calls fn until it returns a truthy value; fails with the last value after timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = fn()
+            if last:
+                return last
+        except Exception as e:  # the condition may raise while the system settles
+            last = e
+        time.sleep(interval)
+    raise AssertionError("timed out after %.0fs waiting for %s (last: %r)" % (timeout, what, last))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    def __init__(self, ghosts=0, nodes=4, with_db=True):
+        self.dir = tempfile.mkdtemp(prefix="slurm-e2e.")
+        args = [os.path.join(CLUSTER_SCRIPTS, "start.sh"), "--dir", self.dir,
+                "--nodes", str(nodes), "--ghost-nodes", str(ghosts)]
+        if not with_db:
+            args.append("--no-db")
+        t0 = time.monotonic()
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+        self.start_seconds = time.monotonic() - t0
+        self.env = dict(os.environ)
+        with open(os.path.join(self.dir, "env")) as f:
+            for line in f:
+                m = re.match(r"export (\w+)=(.*)", line.strip())
+                if m:
+                    self.env[m.group(1)] = m.group(2)
+        log("cluster up in %.1fs at %s" % (self.start_seconds, self.dir))
+
+    def run(self, *cmd, check=True):
+        r = subprocess.run(list(cmd), env=self.env, capture_output=True, text=True, cwd=self.dir)
+        if check and r.returncode != 0:
+            raise AssertionError("%s failed (%d): %s" % (" ".join(cmd), r.returncode, r.stderr))
+        return r.stdout
+
+    def daemon(self, action, name):
+        subprocess.run([os.path.join(CLUSTER_SCRIPTS, "daemon.sh"), self.dir, action, name],
+                       check=True)
+
+    def sbatch(self, *args):
+        out = self.run("sbatch", "--parsable", "-o", "/dev/null", *args)
+        return out.strip().split(";")[0]
+
+    def stop(self):
+        subprocess.run([os.path.join(CLUSTER_SCRIPTS, "stop.sh"), self.dir, "--purge"])
+
+
+class Exporter:
+    def __init__(self, binary, cluster, *extra_args, port=None):
+        self.port = port or free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.log_path = os.path.join(cluster.dir, "log", "exporter-%d.log" % self.port)
+        self.logf = open(self.log_path, "w")
+        args = [binary, "--web.listen-address=127.0.0.1:%d" % self.port] + list(extra_args)
+        self.proc = subprocess.Popen(args, env=cluster.env, stdout=self.logf,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        wait_until("exporter ready", lambda: self.get("/-/ready")[0] == 200, timeout=30)
+
+    def get(self, path):
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=10) as r:
+                return r.status, r.read().decode(), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode(), dict(e.headers)
+        except (urllib.error.URLError, ConnectionError, socket.timeout):
+            if self.proc.poll() is not None:
+                raise AssertionError("exporter exited with %s; log:\n%s"
+                                     % (self.proc.returncode, self.read_log()))
+            return 0, "", {}
+
+    def metrics(self):
+        status, body, _ = self.get("/metrics")
+        assert status == 200, "GET /metrics -> %s" % status
+        return parse_exposition(body)
+
+    def read_log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logf.close()
+        return self.proc.returncode
+
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)$')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_exposition(text):
+    """{(name, frozenset(labels.items())): float}"""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _SAMPLE.match(line)
+        if not m:
+            raise AssertionError("unparsable exposition line: %r" % line)
+        labels = frozenset(_LABEL.findall(m.group(3) or ""))
+        out[(m.group(1), labels)] = float(m.group(4))
+    return out
+
+
+def value(metrics, name, **labels):
+    return metrics.get((name, frozenset(labels.items())))
+
+
+class Checks:
+    """Collects assertion outcomes so one run reports every mismatch."""
+
+    def __init__(self):
+        self.failures = []
+        self.count = 0
+
+    def eq(self, what, got, want):
+        self.count += 1
+        if got != want:
+            self.failures.append("%s: got %r, want %r" % (what, got, want))
+
+    def true(self, what, cond):
+        self.count += 1
+        if not cond:
+            self.failures.append(what)
+
+    def ok(self):
+        return not self.failures
+
+
+def main(test_fn):
+    import argparse
+    p = argparse.ArgumentParser()
+    p.add_argument("--exporter", required=True)
+    args = p.parse_args()
+    t0 = time.monotonic()
+    try:
+        test_fn(args)
+    except AssertionError as e:
+        log("FAIL:", e)
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    log("PASS in %.1fs" % (time.monotonic() - t0))
+    print("1 passed, 0 failed")

@@ -1,0 +1,85 @@
+// Golden exposition: the fixture cluster through every collector and the poller, with a frozen
+// clock, normalized (families sorted by name, samples sorted) and compared with the checked-in
+// file. UPDATE_GOLDEN=1 rewrites the file. The file is also linted by `promtool check metrics`.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "collectors/all_collectors.h"
+#include "exporter/poller.h"
+#include "test/fake_slurm_client.h"
+#include "test/fixtures/demo_cluster.h"
+
+namespace slurm_exporter {
+namespace {
+
+class FrozenClock : public Clock {
+ public:
+  double Now() const override { return 1700000000; }
+  double Monotonic() const override { return 42; }
+};
+
+// Groups lines into families (a family starts at "# HELP"), sorts families by name and the
+// samples inside each family.
+std::string Normalize(const std::string& text) {
+  std::map<std::string, std::pair<std::vector<std::string>, std::vector<std::string>>> fams;
+  std::string current;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (line.rfind("# HELP ", 0) == 0) {
+      current = line.substr(7, line.find(' ', 7) - 7);
+      fams[current].first.push_back(line);
+    } else if (line.rfind("# TYPE ", 0) == 0) {
+      fams[current].first.push_back(line);
+    } else {
+      fams[current].second.push_back(line);
+    }
+  }
+  std::string out;
+  for (auto& [name, f] : fams) {
+    std::sort(f.second.begin(), f.second.end());
+    for (const auto& l : f.first) out += l + "\n";
+    for (const auto& l : f.second) out += l + "\n";
+  }
+  return out;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+TEST(GoldenTest, FullExposition) {
+  testing::FakeSlurmClient client;
+  client.nodes = std::make_shared<const ClusterNodes>(testing::DemoCluster());
+  auto all = AllCollectors();
+  std::vector<const Collector*> enabled;
+  for (const auto& c : all) enabled.push_back(c.get());
+  PollerOptions opts;
+  opts.version = "golden";
+  Poller poller(client, enabled, opts, std::make_shared<FrozenClock>());
+  poller.PollOnce();
+  std::string got = Normalize(poller.RenderAll());
+
+  const std::string path = std::string(GOLDEN_DIR) + "/exposition.txt";
+  const char* update = std::getenv("UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    std::ofstream(path) << got;
+    GTEST_SKIP() << "rewrote " << path;
+  }
+  std::string want = ReadFile(path);
+  ASSERT_FALSE(want.empty()) << path << " is missing; run with UPDATE_GOLDEN=1";
+  EXPECT_EQ(got, want) << "exposition differs from " << path
+                       << "; if the change is intended, rerun with UPDATE_GOLDEN=1";
+}
+
+}  // namespace
+}  // namespace slurm_exporter

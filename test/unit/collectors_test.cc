@@ -1,0 +1,131 @@
+// Collectors on in-memory snapshots: values, labels, and behaviour with failed or stale sources.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "collectors/nodes.h"
+#include "collectors/partitions.h"
+#include "test/fixtures/demo_cluster.h"
+
+namespace slurm_exporter {
+namespace {
+
+using testing::DemoCluster;
+
+Snapshot SnapshotOf(ClusterNodes cluster, Status status = Status::Ok()) {
+  Snapshot s;
+  s.nodes.attempted = true;
+  s.nodes.status = status;
+  s.nodes.data = std::make_shared<const ClusterNodes>(std::move(cluster));
+  return s;
+}
+
+// name{k="v",...} -> value, labels in emitted order.
+std::map<std::string, double> Flatten(const std::vector<prometheus::MetricFamily>& fams) {
+  std::map<std::string, double> out;
+  for (const auto& f : fams) {
+    for (const auto& m : f.metric) {
+      std::string key = f.name;
+      if (!m.label.empty()) {
+        key += "{";
+        for (size_t i = 0; i < m.label.size(); ++i) {
+          key += (i ? "," : "") + m.label[i].name + "=" + m.label[i].value;
+        }
+        key += "}";
+      }
+      double v = f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
+      EXPECT_TRUE(out.emplace(key, v).second) << "duplicate series " << key;
+    }
+  }
+  return out;
+}
+
+TEST(NodesCollectorTest, CountsEveryNodeOnceByPrimaryState) {
+  MetricSink sink;
+  ASSERT_TRUE(NodesCollector().Collect(SnapshotOf(DemoCluster()), sink).ok());
+  auto m = Flatten(sink.families());
+  EXPECT_EQ(m["slurm_nodes_idle"], 1);
+  EXPECT_EQ(m["slurm_nodes_mixed"], 1);
+  EXPECT_EQ(m["slurm_nodes_allocated"], 1);
+  EXPECT_EQ(m["slurm_nodes_drained"], 2);  // n4 idle+drain, n8 down+drain
+  EXPECT_EQ(m["slurm_nodes_draining"], 1);
+  EXPECT_EQ(m["slurm_nodes_down"], 1);
+  EXPECT_EQ(m["slurm_nodes_unknown"], 1);
+  EXPECT_EQ(m["slurm_nodes_not_responding"], 2);
+  EXPECT_EQ(m["slurm_nodes"], 8);
+  double sum = 0;
+  for (size_t i = 0; i < kPrimaryStateCount; ++i) {
+    std::string name = "slurm_nodes_" + std::string(PrimaryStateName(static_cast<PrimaryState>(i)));
+    ASSERT_TRUE(m.count(name)) << name << " must exist even when 0";
+    sum += m[name];
+  }
+  EXPECT_EQ(sum, m["slurm_nodes"]);
+}
+
+TEST(NodesCollectorTest, EmptyClusterGivesZeros) {
+  MetricSink sink;
+  ASSERT_TRUE(NodesCollector().Collect(SnapshotOf(ClusterNodes{}), sink).ok());
+  auto m = Flatten(sink.families());
+  EXPECT_EQ(m.at("slurm_nodes_idle"), 0);
+  EXPECT_EQ(m.at("slurm_nodes"), 0);
+}
+
+TEST(NodesCollectorTest, FailedSourceWithoutDataEmitsNothingAndFails) {
+  Snapshot s;
+  s.nodes.attempted = true;
+  s.nodes.status = Status::Error("slurm_load_node", "Unable to contact slurm controller", 1800);
+  MetricSink sink;
+  Status st = NodesCollector().Collect(s, sink);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(st.code(), 1800);
+  EXPECT_TRUE(sink.families().empty());
+}
+
+TEST(NodesCollectorTest, StaleDataIsServedButReportedAsFailure) {
+  MetricSink sink;
+  Status st = NodesCollector().Collect(
+      SnapshotOf(DemoCluster(), Status::Error("slurm_load_node", "timeout")), sink);
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(Flatten(sink.families())["slurm_nodes"], 8);
+}
+
+TEST(PartitionsCollectorTest, CountsPerPartition) {
+  MetricSink sink;
+  ASSERT_TRUE(PartitionsCollector().Collect(SnapshotOf(DemoCluster()), sink).ok());
+  auto m = Flatten(sink.families());
+  EXPECT_EQ(m["slurm_partition_nodes{partition=normal,state=drained}"], 2);
+  EXPECT_EQ(m["slurm_partition_nodes{partition=debug,state=idle}"], 1);
+  EXPECT_EQ(m["slurm_partition_nodes{partition=debug,state=mixed}"], 1);
+  EXPECT_EQ(m["slurm_partition_nodes{partition=debug,state=drained}"], 0);
+  EXPECT_EQ(m["slurm_partition_nodes{partition=gpu,state=allocated}"], 1);
+  EXPECT_EQ(m["slurm_partition_nodes_configured{partition=normal}"], 8);
+  EXPECT_EQ(m["slurm_partition_nodes_configured{partition=empty}"], 0);
+  EXPECT_EQ(m["slurm_partition_nodes_not_responding{partition=normal}"], 2);
+  EXPECT_EQ(m["slurm_partition_state{partition=gpu,state=drain}"], 1);
+  EXPECT_EQ(m["slurm_partition_state{partition=gpu,state=up}"], 0);
+  EXPECT_EQ(m["slurm_partition_state{partition=empty,state=down}"], 1);
+  EXPECT_EQ(m["slurm_partition_max_time_seconds{partition=debug}"], 3600);
+  EXPECT_TRUE(std::isinf(m["slurm_partition_max_time_seconds{partition=gpu}"]));
+  EXPECT_EQ(m["slurm_partition_info{partition=normal,default=true,hidden=false}"], 1);
+  // Every partition's per-state counts add up to its total.
+  for (const char* p : {"normal", "debug", "gpu", "empty"}) {
+    double sum = 0;
+    for (size_t i = 0; i < kPrimaryStateCount; ++i) {
+      sum += m[std::string("slurm_partition_nodes{partition=") + p +
+               ",state=" + std::string(PrimaryStateName(static_cast<PrimaryState>(i))) + "}"];
+    }
+    EXPECT_EQ(sum, m[std::string("slurm_partition_nodes_configured{partition=") + p + "}"]) << p;
+  }
+}
+
+TEST(PartitionsCollectorTest, IgnoresOutOfRangeIndices) {
+  ClusterNodes c = DemoCluster();
+  c.partitions[1].node_indices.push_back(999);
+  MetricSink sink;
+  ASSERT_TRUE(PartitionsCollector().Collect(SnapshotOf(c), sink).ok());
+  EXPECT_EQ(Flatten(sink.families())["slurm_partition_nodes_configured{partition=debug}"], 2);
+}
+
+}  // namespace
+}  // namespace slurm_exporter

@@ -1,0 +1,78 @@
+#include "exporter/flags.h"
+
+#include <gtest/gtest.h>
+
+namespace slurm_exporter {
+namespace {
+
+const std::vector<CollectorChoice> kChoices = {
+    {"nodes", "n", true}, {"partitions", "p", true}, {"jobs_by_user", "u", false}};
+
+Result<ExporterConfig> Parse(std::vector<std::string> args) { return ParseFlags(args, kChoices); }
+
+TEST(FlagsTest, Defaults) {
+  auto r = Parse({});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().listen_address, ":9341");
+  EXPECT_EQ(r.value().telemetry_path, "/metrics");
+  EXPECT_EQ(r.value().poll_interval_seconds, 15);
+  EXPECT_EQ(r.value().enabled_collectors, (std::vector<std::string>{"nodes", "partitions"}));
+}
+
+TEST(FlagsTest, ValuesWithEqualsOrSeparate) {
+  auto r = Parse({"--web.listen-address=127.0.0.1:1234", "--slurm.poll-interval", "2s",
+                  "--slurm.conf=/x/slurm.conf", "--log.level", "debug", "--web.telemetry-path=/m",
+                  "--slurm.poll-timeout=90s", "--web.max-requests=3"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r.value().listen_address, "127.0.0.1:1234");
+  EXPECT_EQ(r.value().poll_interval_seconds, 2);
+  EXPECT_EQ(r.value().poll_timeout_seconds, 90);
+  EXPECT_EQ(r.value().slurm_conf, "/x/slurm.conf");
+  EXPECT_EQ(r.value().log_level, log::Level::kDebug);
+  EXPECT_EQ(r.value().telemetry_path, "/m");
+  EXPECT_EQ(r.value().max_requests, 3);
+}
+
+TEST(FlagsTest, CollectorSwitches) {
+  auto r = Parse({"--no-collector.nodes", "--collector.jobs_by_user"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().enabled_collectors, (std::vector<std::string>{"partitions", "jobs_by_user"}));
+  r = Parse({"--collector.disable-defaults", "--collector.nodes"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().enabled_collectors, (std::vector<std::string>{"nodes"}));
+}
+
+TEST(FlagsTest, ErrorsNameTheFlag) {
+  struct {
+    std::vector<std::string> args;
+    const char* needle;
+  } cases[] = {
+      {{"--bogus"}, "--bogus: unknown flag"},
+      {{"--collector.nope"}, "unknown collector 'nope' (known: nodes, partitions, jobs_by_user)"},
+      {{"--slurm.poll-interval=0s"}, "not a positive duration"},
+      {{"--slurm.poll-interval=fast"}, "not a positive duration"},
+      {{"--slurm.poll-interval"}, "needs a value"},
+      {{"--web.listen-address=9341"}, "[HOST]:PORT"},
+      {{"--web.telemetry-path=metrics"}, "starting with /"},
+      {{"--web.telemetry-path=/-/ready"}, "reserved"},
+      {{"--web.max-requests=0"}, "1 to 1024"},
+      {{"--log.level=loud"}, "debug, info, warn, error"},
+      {{"positional"}, "unexpected argument"},
+      {{"--collector.nodes=true"}, "takes no value"},
+  };
+  for (const auto& c : cases) {
+    auto r = Parse(c.args);
+    ASSERT_FALSE(r.ok()) << c.args[0];
+    EXPECT_NE(r.status().message().find(c.needle), std::string::npos)
+        << r.status().message() << " should contain " << c.needle;
+  }
+}
+
+TEST(FlagsTest, UsageListsCollectors) {
+  std::string u = Usage(kChoices);
+  EXPECT_NE(u.find("jobs_by_user [off]"), std::string::npos) << u;
+  EXPECT_NE(u.find("--web.listen-address"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slurm_exporter

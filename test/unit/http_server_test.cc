@@ -1,0 +1,128 @@
+// HttpServer on a real loopback socket: routing, methods, errors, content types.
+#include "exporter/http_server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <stdexcept>
+
+#include "exporter/handlers.h"
+#include "test/fake_slurm_client.h"
+
+namespace slurm_exporter {
+namespace {
+
+// Sends one HTTP/1.0 request and returns the whole response.
+std::string Request(int port, const std::string& method, const std::string& path) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return "connect failed";
+  }
+  std::string req = method + " " + path + " HTTP/1.0\r\nHost: x\r\n\r\n";
+  (void)!::write(fd, req.data(), req.size());
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+TEST(ToCivetListenTest, Table) {
+  EXPECT_EQ(ToCivetListen(":9341").value(), "9341");
+  EXPECT_EQ(ToCivetListen("127.0.0.1:9341").value(), "127.0.0.1:9341");
+  EXPECT_EQ(ToCivetListen("localhost:80").value(), "127.0.0.1:80");
+  EXPECT_EQ(ToCivetListen("[::1]:9341").value(), "+[::1]:9341");
+  EXPECT_FALSE(ToCivetListen("9341").ok());
+  EXPECT_FALSE(ToCivetListen(":99999").ok());
+  EXPECT_FALSE(ToCivetListen(":x").ok());
+  EXPECT_FALSE(ToCivetListen("[::1:9341").ok());
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.Handle("/ok", [](const HttpRequest& r) {
+      return HttpResponse{200, "text/plain", "hello " + r.method + " " + r.query, {}};
+    });
+    server_.Handle("/throws",
+                   [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("kaboom"); });
+    ASSERT_TRUE(server_.Start().ok());
+    ASSERT_FALSE(server_.Ports().empty());
+    port_ = server_.Ports()[0];
+    ASSERT_GT(port_, 0);
+  }
+  HttpServer server_{{"127.0.0.1:0", 2, 5000}};
+  int port_ = 0;
+};
+
+TEST_F(HttpServerTest, RoutesExactPaths) {
+  std::string r = Request(port_, "GET", "/ok?a=1");
+  EXPECT_EQ(r.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r;
+  EXPECT_NE(r.find("Content-Type: text/plain\r\n"), std::string::npos);
+  EXPECT_NE(r.find("\r\n\r\nhello GET a=1"), std::string::npos) << r;
+  EXPECT_EQ(Request(port_, "GET", "/ok/more").rfind("HTTP/1.1 404", 0), 0u);
+  EXPECT_EQ(Request(port_, "GET", "/nothing").rfind("HTTP/1.1 404", 0), 0u);
+}
+
+TEST_F(HttpServerTest, HeadHasNoBodyAndPostIsRefused) {
+  std::string head = Request(port_, "HEAD", "/ok");
+  EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(head.find("hello"), std::string::npos);
+  std::string post = Request(port_, "POST", "/ok");
+  EXPECT_EQ(post.rfind("HTTP/1.1 405", 0), 0u) << post;
+  EXPECT_NE(post.find("Allow: GET, HEAD"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, ThrowingHandlerGives500AndServerKeepsServing) {
+  EXPECT_EQ(Request(port_, "GET", "/throws").rfind("HTTP/1.1 500", 0), 0u);
+  EXPECT_EQ(Request(port_, "GET", "/ok").rfind("HTTP/1.1 200", 0), 0u);
+}
+
+TEST(HttpServerStartTest, PortInUseIsAClearError) {
+  HttpServer a({"127.0.0.1:0", 1, 1000});
+  ASSERT_TRUE(a.Start().ok());
+  int port = a.Ports()[0];
+  HttpServer b({"127.0.0.1:" + std::to_string(port), 1, 1000});
+  Status s = b.Start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("cannot listen on 127.0.0.1:" + std::to_string(port)),
+            std::string::npos)
+      << s.ToString();
+}
+
+TEST(ExporterHandlersTest, EndpointsServeFromThePoller) {
+  testing::FakeSlurmClient client;
+  PollerOptions opts;
+  opts.version = "1.2.3";
+  Poller poller(client, {}, opts);
+  HttpServer server({"127.0.0.1:0", 2, 5000});
+  RegisterExporterHandlers(server, poller, "/metrics", "1.2.3");
+  ASSERT_TRUE(server.Start().ok());
+  int port = server.Ports()[0];
+
+  EXPECT_EQ(Request(port, "GET", "/-/ready").rfind("HTTP/1.1 503", 0), 0u);
+  EXPECT_EQ(Request(port, "GET", "/-/healthy").rfind("HTTP/1.1 200", 0), 0u);
+  poller.PollOnce();
+  EXPECT_EQ(Request(port, "GET", "/-/ready").rfind("HTTP/1.1 200", 0), 0u);
+  std::string m = Request(port, "GET", "/metrics");
+  EXPECT_NE(m.find("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("\nslurm_up 1\n"), std::string::npos);
+  EXPECT_NE(m.find("slurm_exporter_build_info{version=\"1.2.3\",slurm_api=\"fake\"} 1"),
+            std::string::npos);
+  std::string landing = Request(port, "GET", "/");
+  EXPECT_NE(landing.find("text/html"), std::string::npos);
+  EXPECT_NE(landing.find("<a href=\"/metrics\">"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slurm_exporter

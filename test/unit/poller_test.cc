@@ -1,0 +1,211 @@
+// Poller on a fake client: publication, staleness, the poll-timeout watchdog, failing
+// collectors, source selection, and the background loop (also run under TSan).
+#include "exporter/poller.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+#include "collectors/nodes.h"
+#include "test/fake_slurm_client.h"
+#include "test/fixtures/demo_cluster.h"
+
+namespace slurm_exporter {
+namespace {
+
+using testing::FakeSlurmClient;
+
+class ManualClock : public Clock {
+ public:
+  double Now() const override { return 1700000000 + t_.load(); }
+  double Monotonic() const override { return 100 + t_.load(); }
+  void Advance(double s) { t_.store(t_.load() + s); }
+
+ private:
+  std::atomic<double> t_{0};
+};
+
+bool Contains(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+class ThrowingCollector : public Collector {
+ public:
+  std::string_view Name() const override { return "broken"; }
+  std::string_view Description() const override { return "throws"; }
+  uint32_t Sources() const override { return kSourceNodes; }
+  Status Collect(const Snapshot&, MetricSink& out) const override {
+    out.Gauge("half_built", "x", 1);
+    throw std::runtime_error("boom");
+  }
+};
+
+TEST(PollerTest, PublishesAfterFirstPoll) {
+  FakeSlurmClient client;
+  client.nodes = std::make_shared<const ClusterNodes>(testing::DemoCluster());
+  NodesCollector nodes;
+  auto clock = std::make_shared<ManualClock>();
+  Poller poller(client, {&nodes}, {}, clock);
+  EXPECT_FALSE(poller.Ready());
+  EXPECT_TRUE(Contains(poller.RenderAll(), "slurm_up 0"));
+  poller.PollOnce();
+  EXPECT_TRUE(poller.Ready());
+  std::string out = poller.RenderAll();
+  EXPECT_TRUE(Contains(out, "slurm_up 1")) << out;
+  EXPECT_TRUE(Contains(out, "slurm_nodes 8"));
+  EXPECT_TRUE(Contains(out, "slurm_exporter_collector_success{collector=\"nodes\"} 1"));
+  EXPECT_TRUE(Contains(out, "slurm_exporter_polls_total{result=\"success\"} 1"));
+  EXPECT_EQ(client.load_nodes_calls, 1);
+}
+
+TEST(PollerTest, UnreachableControllerMarksStaleAndSkipsFurtherRpcs) {
+  FakeSlurmClient client;
+  client.nodes = std::make_shared<const ClusterNodes>(testing::DemoCluster());
+  NodesCollector nodes;
+  auto clock = std::make_shared<ManualClock>();
+  Poller poller(client, {&nodes}, {}, clock);
+  poller.PollOnce();
+  clock->Advance(15);
+
+  client.ping_error = Status::Error("slurm_ping", "Unable to contact slurm controller", 1800);
+  poller.PollOnce();
+  std::string out = poller.RenderAll();
+  EXPECT_TRUE(Contains(out, "slurm_up 0")) << out;
+  EXPECT_TRUE(Contains(out, "slurm_nodes 8")) << "last good data is kept";
+  EXPECT_TRUE(Contains(out, "slurm_exporter_collector_success{collector=\"nodes\"} 0"));
+  EXPECT_TRUE(Contains(out, "slurm_exporter_source_success{source=\"nodes\"} 0"));
+  EXPECT_TRUE(Contains(out, "slurm_exporter_snapshot_age_seconds 15")) << out;
+  EXPECT_TRUE(Contains(out, "slurm_exporter_polls_total{result=\"failure\"} 1"));
+  EXPECT_EQ(client.load_nodes_calls, 1) << "no node RPC queued behind a dead controller";
+
+  client.ping_error = Status::Ok();
+  clock->Advance(15);
+  poller.PollOnce();
+  out = poller.RenderAll();
+  EXPECT_TRUE(Contains(out, "slurm_up 1"));
+  EXPECT_TRUE(Contains(out, "slurm_exporter_snapshot_age_seconds 0"));
+  EXPECT_EQ(client.load_nodes_calls, 2);
+}
+
+TEST(PollerTest, NodeLoadFailureKeepsUpButFailsCollector) {
+  FakeSlurmClient client;
+  NodesCollector nodes;
+  Poller poller(client, {&nodes}, {}, std::make_shared<ManualClock>());
+  client.nodes_error = Status::Error("slurm_load_node", "Access/permission denied", 2002);
+  poller.PollOnce();
+  std::string out = poller.RenderAll();
+  EXPECT_TRUE(Contains(out, "slurm_up 1"));
+  EXPECT_FALSE(Contains(out, "slurm_nodes"));
+  EXPECT_TRUE(Contains(out, "slurm_exporter_collector_success{collector=\"nodes\"} 0"));
+}
+
+TEST(PollerTest, ThrowingCollectorIsIsolated) {
+  FakeSlurmClient client;
+  NodesCollector nodes;
+  ThrowingCollector broken;
+  Poller poller(client, {&broken, &nodes}, {}, std::make_shared<ManualClock>());
+  poller.PollOnce();
+  std::string out = poller.RenderAll();
+  EXPECT_TRUE(Contains(out, "slurm_exporter_collector_success{collector=\"broken\"} 0"));
+  EXPECT_TRUE(Contains(out, "slurm_exporter_collector_success{collector=\"nodes\"} 1"));
+  EXPECT_FALSE(Contains(out, "half_built")) << "a failed collector's partial output is dropped";
+}
+
+TEST(PollerTest, LoadsOnlyNeededSources) {
+  FakeSlurmClient client;
+  Poller poller(client, {}, {}, std::make_shared<ManualClock>());
+  poller.PollOnce();
+  EXPECT_EQ(client.load_nodes_calls, 0);
+  EXPECT_EQ(client.ping_calls, 1);
+  EXPECT_FALSE(Contains(poller.RenderAll(), "source=\"nodes\""));
+}
+
+// A client whose LoadNodes blocks until released: a frozen slurmctld.
+class BlockingClient : public FakeSlurmClient {
+ public:
+  Result<std::shared_ptr<const ClusterNodes>> LoadNodes() override {
+    std::unique_lock<std::mutex> lock(mu);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [this] { return released; });
+    return FakeSlurmClient::LoadNodes();
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false;
+  bool released = false;
+};
+
+TEST(PollerTest, OverduePollReadsAsDownWhileServingContinues) {
+  BlockingClient client;
+  NodesCollector nodes;
+  auto clock = std::make_shared<ManualClock>();
+  PollerOptions opts;
+  opts.timeout_seconds = 30;
+  Poller poller(client, {&nodes}, opts, clock);
+  {
+    std::lock_guard<std::mutex> lock(client.mu);
+    client.released = true;
+  }
+  poller.PollOnce();
+  ASSERT_TRUE(poller.SlurmUp());
+  {
+    std::lock_guard<std::mutex> lock(client.mu);
+    client.released = false;
+    client.entered = false;
+  }
+  std::thread t([&] { poller.PollOnce(); });
+  {
+    std::unique_lock<std::mutex> lock(client.mu);
+    client.cv.wait(lock, [&] { return client.entered; });
+  }
+  clock->Advance(10);
+  EXPECT_TRUE(poller.SlurmUp()) << "within the timeout";
+  clock->Advance(25);
+  EXPECT_FALSE(poller.SlurmUp()) << "past the timeout";
+  std::string out = poller.RenderAll();
+  EXPECT_TRUE(Contains(out, "slurm_up 0"));
+  EXPECT_TRUE(Contains(out, "slurm_exporter_poll_in_progress_seconds 35")) << out;
+  {
+    std::lock_guard<std::mutex> lock(client.mu);
+    client.released = true;
+  }
+  client.cv.notify_all();
+  t.join();
+  EXPECT_TRUE(poller.SlurmUp());
+}
+
+TEST(PollerTest, BackgroundLoopPollsAndStops) {
+  FakeSlurmClient client;
+  NodesCollector nodes;
+  PollerOptions opts;
+  opts.interval_seconds = 0.005;
+  Poller poller(client, {&nodes}, opts);
+  poller.Start();
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {  // concurrent scrapes while polls swap snapshots
+    while (!stop.load()) {
+      std::string out = poller.RenderAll();
+      if (!out.empty()) {
+        EXPECT_TRUE(Contains(out, "slurm_up"));
+      }
+    }
+  });
+  for (int i = 0; i < 400 && client.ping_calls < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  poller.Stop();
+  stop = true;
+  reader.join();
+  EXPECT_GE(client.ping_calls, 5);
+  int after = client.ping_calls;
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  EXPECT_EQ(client.ping_calls, after) << "no poll after Stop";
+}
+
+}  // namespace
+}  // namespace slurm_exporter
