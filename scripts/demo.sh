@@ -38,8 +38,8 @@ case "$action" in
 esac
 
 scripts/install-deps.sh
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLURM_EXPORTER_TESTS=OFF >/dev/null
-cmake --build build/release -j"$(nproc)" --target slurm_exporter
+cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLURM_EXPORTER_TESTS=OFF >/dev/null
+cmake --build build/demo -j"$(nproc)" --target slurm_exporter
 
 stop_all
 rm -rf "$demo"
@@ -63,7 +63,7 @@ start_bg() {  # start_bg NAME CMD...
   setsid "$@" >"$demo/log/$name.log" 2>&1 </dev/null &
   echo $! >"$demo/pids/$name.pid"
 }
-start_bg slurm_exporter "$root/build/release/slurm_exporter" \
+start_bg slurm_exporter "$root/build/demo/slurm_exporter" \
   --web.listen-address="127.0.0.1:$exporter_port" --slurm.poll-interval=5s
 
 rules=""

@@ -59,7 +59,7 @@ no_cli_check() {
 }
 build() {  # build DIR CMAKE_ARGS...
   local dir=$1; shift
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLURM_EXPORTER_WERROR=ON "$@" >/dev/null
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLURM_EXPORTER_WERROR=ON -DSLURM_EXPORTER_TESTS=ON "$@" >/dev/null
   cmake --build "$dir" -j"$jobs"
 }
 
