@@ -1,5 +1,7 @@
 #include "collectors/all_collectors.h"
 
+#include "collectors/jobs.h"
+#include "collectors/node_detail.h"
 #include "collectors/nodes.h"
 #include "collectors/partitions.h"
 
@@ -9,6 +11,10 @@ std::vector<std::unique_ptr<Collector>> AllCollectors() {
   std::vector<std::unique_ptr<Collector>> all;
   all.push_back(std::make_unique<NodesCollector>());
   all.push_back(std::make_unique<PartitionsCollector>());
+  all.push_back(std::make_unique<NodeDetailCollector>());
+  all.push_back(std::make_unique<JobsCollector>());
+  all.push_back(std::make_unique<JobsByOwnerCollector>(/*by_user=*/true));
+  all.push_back(std::make_unique<JobsByOwnerCollector>(/*by_user=*/false));
   return all;
 }
 

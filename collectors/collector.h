@@ -20,6 +20,7 @@ namespace slurm_exporter {
 enum SourceBit : uint32_t {
   kSourceNodes = 1u << 0,  // nodes + partitions (slurm_load_node, slurm_load_partitions)
   kSourcePing = 1u << 1,   // controller ping
+  kSourceJobs = 1u << 2,   // slurm_load_jobs
 };
 
 class Collector {

@@ -76,6 +76,70 @@ struct ClusterNodes {
   std::vector<Partition> partitions;
 };
 
+// Job states: Slurm's base states, then the flag states that squeue prints instead of the base
+// state (COMPLETING, CONFIGURING, ...), in squeue's precedence.
+enum class JobState : uint8_t {
+  kPending,
+  kRunning,
+  kSuspended,
+  kCompleted,
+  kCancelled,
+  kFailed,
+  kTimeout,
+  kNodeFail,
+  kPreempted,
+  kBootFail,
+  kDeadline,
+  kOutOfMemory,
+  kCompleting,
+  kConfiguring,
+  kStageOut,
+  kResizing,
+  kRequeued,
+  kRequeueFed,
+  kRequeueHold,
+  kSpecialExit,
+  kStopped,
+  kRevoked,
+  kResvDelHold,
+  kSignaling,
+  kCount,
+};
+
+struct Job {
+  uint32_t job_id = 0;
+  uint32_t array_job_id = 0;   // 0 when not part of an array
+  int64_t array_task_id = -1;  // -1 when not a single array task
+  uint32_t task_count = 1;     // tasks this record stands for (a pending array record: many)
+  JobState state = JobState::kPending;
+  bool ran = false;       // nodes were allocated to it at some point
+  std::string partition;  // first partition listed (a pending job may list several)
+  std::string reason;     // Slurm's reason name ("Resources", "Priority", ...); "None"
+  std::string user;
+  std::string account;
+  uint32_t cpus = 0;  // per record (for a pending array record: per task)
+  uint32_t gpus = 0;
+  int64_t submit_time = 0;    // unix seconds
+  int64_t eligible_time = 0;  // 0 when never eligible (e.g. held since submission)
+  int64_t start_time = 0;     // actual start; expected start for pending jobs
+};
+
+struct Jobs {
+  std::vector<Job> jobs;
+};
+
+// Wait-time histograms per partition, cumulative over the life of the exporter process: every
+// job that started is observed once (start time - eligible time).
+struct WaitHistogram {
+  std::vector<uint64_t> bucket_counts;  // cumulative counts per upper bound, same order
+  uint64_t count = 0;
+  double sum = 0;
+};
+struct WaitTimes {
+  std::vector<double> bounds;  // bucket upper bounds in seconds (without +Inf)
+  std::vector<std::pair<std::string, WaitHistogram>> by_partition;  // sorted by partition
+};
+
 struct ControllerPing {
   bool reachable = false;
   double latency_seconds = 0;
@@ -97,6 +161,8 @@ struct Snapshot {
   double time = 0;  // unix seconds when the poll started
   Source<ClusterNodes> nodes;
   Source<ControllerPing> ping;
+  Source<Jobs> jobs;
+  std::shared_ptr<const WaitTimes> wait_times;  // derived from jobs by the poller
 };
 
 }  // namespace slurm_exporter

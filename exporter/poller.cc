@@ -75,24 +75,42 @@ void Poller::PollOnce() {
         std::make_shared<const ControllerPing>(r.value()));
   });
   const bool reachable = snap->ping.status.ok();
-  if (needed & kSourceNodes) {
-    if (reachable || !prev) {
-      LoadSource(snap->nodes, prev ? &prev->nodes : nullptr, clock, now,
-                 [&]() { return client_.LoadNodes(); });
-    } else {  // do not queue more RPCs behind a controller that does not answer
-      snap->nodes = prev->nodes;
-      snap->nodes.attempted = true;
-      snap->nodes.duration_seconds = 0;
-      snap->nodes.status = Status::Error("slurm_load_node", "skipped: slurmctld unreachable");
+  // Sources served by slurmctld: skipped (keeping the last data) while it does not answer, so
+  // that no RPC queues up behind a dead controller.
+  auto ctld_source = [&](auto& dst, const auto* prev_src, uint32_t bit, const char* op, auto load) {
+    if (!(needed & bit)) return;
+    if (reachable || !prev_src) {
+      LoadSource(dst, prev_src, clock, now, load);
+    } else {
+      dst = *prev_src;
+      dst.attempted = true;
+      dst.duration_seconds = 0;
+      dst.status = Status::Error(op, "skipped: slurmctld unreachable");
     }
-  }
-
-  bool all_ok = true;
-  auto check = [&](const auto& src) {
-    if (src.attempted && !src.status.ok()) all_ok = false;
   };
-  check(snap->ping);
-  check(snap->nodes);
+  ctld_source(snap->nodes, prev ? &prev->nodes : nullptr, kSourceNodes, "slurm_load_node",
+              [&]() { return client_.LoadNodes(); });
+  ctld_source(snap->jobs, prev ? &prev->jobs : nullptr, kSourceJobs, "slurm_load_jobs",
+              [&]() { return client_.LoadJobs(); });
+  if (snap->jobs.data) snap->wait_times = wait_times_.Update(snap->jobs.data);
+
+  struct SourceView {
+    std::string_view name;
+    bool attempted;
+    const Status* status;
+    double seconds;
+    double last_success;
+  };
+  auto view = [](std::string_view name, const auto& src) {
+    return SourceView{name, src.attempted, &src.status, src.duration_seconds,
+                      src.last_success_time};
+  };
+  const SourceView sources[] = {view("ping", snap->ping), view("nodes", snap->nodes),
+                                view("jobs", snap->jobs)};
+  bool all_ok = true;
+  for (const auto& s : sources) {
+    if (s.attempted && !s.status->ok()) all_ok = false;
+  }
 
   // Collectors: pure functions of the snapshot.
   MetricSink self;
@@ -128,19 +146,6 @@ void Poller::PollOnce() {
              "1 when the collector's data were loaded fresh in the last poll and it succeeded.");
   for (const auto& o : outcomes) self.Add(o.ok ? 1 : 0, {{"collector", std::string(o.name)}});
 
-  struct SourceView {
-    std::string_view name;
-    bool attempted;
-    bool ok;
-    double seconds;
-    double last_success;
-  };
-  const SourceView sources[] = {
-      {"ping", snap->ping.attempted, snap->ping.status.ok(), snap->ping.duration_seconds,
-       snap->ping.last_success_time},
-      {"nodes", snap->nodes.attempted, snap->nodes.status.ok(), snap->nodes.duration_seconds,
-       snap->nodes.last_success_time},
-  };
   self.Gauge("slurm_exporter_source_duration_seconds",
              "Time spent in Slurm library calls for the source in the last poll.");
   for (const auto& s : sources) {
@@ -148,7 +153,7 @@ void Poller::PollOnce() {
   }
   self.Gauge("slurm_exporter_source_success", "1 when the source loaded in the last poll.");
   for (const auto& s : sources) {
-    if (s.attempted) self.Add(s.ok ? 1 : 0, {{"source", std::string(s.name)}});
+    if (s.attempted) self.Add(s.status->ok() ? 1 : 0, {{"source", std::string(s.name)}});
   }
   self.Gauge("slurm_exporter_source_last_success_timestamp_seconds",
              "Unix time of the last successful load of the source; 0 if never.");
@@ -156,9 +161,8 @@ void Poller::PollOnce() {
     if (s.attempted) self.Add(s.last_success, {{"source", std::string(s.name)}});
   }
   for (const auto& s : sources) {
-    if (s.attempted && !s.ok) {
-      const Status& st = s.name == "ping" ? snap->ping.status : snap->nodes.status;
-      log::Warn("source failed", {{"source", std::string(s.name)}, {"err", st.ToString()}});
+    if (s.attempted && !s.status->ok()) {
+      log::Warn("source failed", {{"source", std::string(s.name)}, {"err", s.status->ToString()}});
     }
   }
 

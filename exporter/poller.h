@@ -22,6 +22,7 @@
 
 #include "collectors/collector.h"
 #include "collectors/slurm/client.h"
+#include "collectors/wait_time.h"
 
 namespace slurm_exporter {
 
@@ -84,6 +85,7 @@ class Poller {
 
   // Only touched by the polling thread.
   std::shared_ptr<const Snapshot> previous_;
+  WaitTimeTracker wait_times_;
   uint64_t polls_ok_ = 0;
   uint64_t polls_failed_ = 0;
   double last_success_at_ = 0;

@@ -14,6 +14,9 @@ class FakeSlurmClient : public SlurmClient {
  public:
   std::shared_ptr<const ClusterNodes> nodes = std::make_shared<ClusterNodes>();
   Status nodes_error;  // returned instead of `nodes` when not OK
+  std::shared_ptr<const Jobs> jobs = std::make_shared<Jobs>();
+  Status jobs_error;
+  std::atomic<int> load_jobs_calls{0};
   ControllerPing ping{true, 0.001};
   Status ping_error;
   std::atomic<int> load_nodes_calls{0};
@@ -23,6 +26,11 @@ class FakeSlurmClient : public SlurmClient {
     ++load_nodes_calls;
     if (!nodes_error.ok()) return nodes_error;
     return nodes;
+  }
+  Result<std::shared_ptr<const Jobs>> LoadJobs() override {
+    ++load_jobs_calls;
+    if (!jobs_error.ok()) return jobs_error;
+    return jobs;
   }
   Result<ControllerPing> Ping() override {
     ++ping_calls;

@@ -20,6 +20,9 @@ class SlurmClient {
   // Nodes and partitions. When slurmctld reports no change since the last load, returns the
   // previous data (the same pointer) without converting anything again.
   virtual Result<std::shared_ptr<const ClusterNodes>> LoadNodes() = 0;
+  // Jobs, with array records expanded into task counts. Reuses the previous data when slurmctld
+  // reports no change.
+  virtual Result<std::shared_ptr<const Jobs>> LoadJobs() = 0;
   // Pings the primary controller.
   virtual Result<ControllerPing> Ping() = 0;
   // Version of the Slurm API compiled in ("22.05.8"), for build info.

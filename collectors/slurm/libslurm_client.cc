@@ -2,6 +2,7 @@
 #include "collectors/slurm/libslurm_client.h"
 
 #include <fmt/format.h>
+#include <pwd.h>
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
 #include <slurm/slurm_version.h>
@@ -13,10 +14,22 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 #include "collectors/gres.h"
+#include "collectors/job_text.h"
 
 #define V(a, b, c) SLURM_VERSION_NUM(a, b, c)
+
+// Exported by libslurm but not declared in its public headers.
+extern "C" {
+bitoff_t slurm_bit_set_count(bitstr_t* b);
+#if SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(24, 5, 0)
+char* slurm_job_reason_string(int inx);
+#else
+const char* slurm_job_state_reason_string(int inx);
+#endif
+}
 
 namespace slurm_exporter {
 namespace {
@@ -24,6 +37,10 @@ namespace {
 struct NodeMsgFree {
   void operator()(node_info_msg_t* m) const { slurm_free_node_info_msg(m); }
 };
+struct JobMsgFree {
+  void operator()(job_info_msg_t* m) const { slurm_free_job_info_msg(m); }
+};
+using JobMsg = std::unique_ptr<job_info_msg_t, JobMsgFree>;
 struct PartMsgFree {
   void operator()(partition_info_msg_t* m) const { slurm_free_partition_info_msg(m); }
 };
@@ -147,12 +164,86 @@ Node ConvertNode(node_info_t& n) {
   return out;
 }
 
+JobState MapJobState(uint32_t state) {
+  struct Flag {
+    uint32_t bit;
+    JobState ours;
+  };
+  // squeue's precedence (job_state_string): flag states first.
+  static constexpr Flag kFlags[] = {
+      {JOB_COMPLETING, JobState::kCompleting},     {JOB_STAGE_OUT, JobState::kStageOut},
+      {JOB_CONFIGURING, JobState::kConfiguring},   {JOB_RESIZING, JobState::kResizing},
+      {JOB_REQUEUE, JobState::kRequeued},          {JOB_REQUEUE_FED, JobState::kRequeueFed},
+      {JOB_REQUEUE_HOLD, JobState::kRequeueHold},  {JOB_SPECIAL_EXIT, JobState::kSpecialExit},
+      {JOB_STOPPED, JobState::kStopped},           {JOB_REVOKED, JobState::kRevoked},
+      {JOB_RESV_DEL_HOLD, JobState::kResvDelHold}, {JOB_SIGNALING, JobState::kSignaling},
+  };
+  for (const Flag& f : kFlags) {
+    if (state & f.bit) return f.ours;
+  }
+  switch (state & JOB_STATE_BASE) {
+    case JOB_PENDING:
+      return JobState::kPending;
+    case JOB_RUNNING:
+      return JobState::kRunning;
+    case JOB_SUSPENDED:
+      return JobState::kSuspended;
+    case JOB_COMPLETE:
+      return JobState::kCompleted;
+    case JOB_CANCELLED:
+      return JobState::kCancelled;
+    case JOB_FAILED:
+      return JobState::kFailed;
+    case JOB_TIMEOUT:
+      return JobState::kTimeout;
+    case JOB_NODE_FAIL:
+      return JobState::kNodeFail;
+    case JOB_PREEMPTED:
+      return JobState::kPreempted;
+    case JOB_BOOT_FAIL:
+      return JobState::kBootFail;
+    case JOB_DEADLINE:
+      return JobState::kDeadline;
+    case JOB_OOM:
+      return JobState::kOutOfMemory;
+    default:
+      return JobState::kFailed;
+  }
+}
+
 }  // namespace
 
 struct LibSlurmClient::State {
   NodeMsg nodes;
   PartMsg parts;
   std::shared_ptr<const ClusterNodes> converted;
+  time_t jobs_update = 0;
+  std::shared_ptr<const Jobs> jobs;
+  std::map<uint32_t, std::string> user_names;
+  std::map<uint32_t, std::string> reasons;
+
+  const std::string& UserName(uint32_t uid) {
+    auto it = user_names.find(uid);
+    if (it != user_names.end()) return it->second;
+    std::string name = std::to_string(uid);
+    passwd pw{};
+    passwd* res = nullptr;
+    char buf[4096];
+    if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res != nullptr && res->pw_name) {
+      name = res->pw_name;
+    }
+    return user_names.emplace(uid, std::move(name)).first->second;
+  }
+  const std::string& Reason(uint32_t code) {
+    auto it = reasons.find(code);
+    if (it != reasons.end()) return it->second;
+#if SLURM_VERSION_NUMBER < V(24, 5, 0)
+    const char* text = slurm_job_reason_string(static_cast<int>(code));
+#else
+    const char* text = slurm_job_state_reason_string(static_cast<int>(code));
+#endif
+    return reasons.emplace(code, text ? text : std::to_string(code)).first->second;
+  }
 };
 
 LibSlurmClient::LibSlurmClient(std::string conf_path)
@@ -225,6 +316,53 @@ Result<ControllerPing> LibSlurmClient::Ping() {
   if (rc != SLURM_SUCCESS) return SlurmErrorCode("slurm_ping", rc);
   p.reachable = true;
   return p;
+}
+
+Result<std::shared_ptr<const Jobs>> LibSlurmClient::LoadJobs() {
+  State& st = *state_;
+  job_info_msg_t* raw = nullptr;
+  if (slurm_load_jobs(st.jobs ? st.jobs_update : 0, &raw, SHOW_ALL) != SLURM_SUCCESS) {
+    if (slurm_get_errno() == SLURM_NO_CHANGE_IN_DATA && st.jobs) return st.jobs;
+    return SlurmError("slurm_load_jobs");
+  }
+  JobMsg msg(raw);
+  auto out = std::make_shared<Jobs>();
+  out->jobs.reserve(msg->record_count);
+  for (uint32_t i = 0; i < msg->record_count; ++i) {
+    const slurm_job_info_t& j = msg->job_array[i];
+    Job job;
+    job.job_id = j.job_id;
+    job.array_job_id = j.array_job_id;
+    if (j.array_task_id != NO_VAL && j.array_job_id != 0) {
+      job.array_task_id = j.array_task_id;
+    } else if (j.array_job_id != 0) {
+      // A record standing for the array's pending tasks.
+      uint64_t n = 0;
+      if (j.array_bitmap) {
+        n = static_cast<uint64_t>(slurm_bit_set_count(static_cast<bitstr_t*>(j.array_bitmap)));
+      } else if (j.array_task_str) {
+        n = ArrayTaskCount(j.array_task_str);
+      }
+      job.task_count = n > 0 ? static_cast<uint32_t>(n) : 1;
+    }
+    job.state = MapJobState(j.job_state);
+    job.ran = j.nodes != nullptr && j.nodes[0] != '\0' && job.state != JobState::kPending;
+    if (j.partition) job.partition = std::string(FirstPartition(j.partition));
+    job.reason = st.Reason(j.state_reason);
+    job.user = st.UserName(j.user_id);
+    job.account = Str(j.account);
+    job.cpus = j.num_cpus;
+    const char* tres = job.ran && j.tres_alloc_str ? j.tres_alloc_str : j.tres_req_str;
+    if (tres) job.gpus = static_cast<uint32_t>(TresCount(tres, "gres/gpu"));
+    job.submit_time = static_cast<int64_t>(j.submit_time);
+    job.eligible_time = static_cast<int64_t>(j.eligible_time);
+    job.start_time = static_cast<int64_t>(j.start_time);
+    out->jobs.push_back(std::move(job));
+  }
+  st.jobs_update = msg->last_update;
+  msg.reset();  // free libslurm's reply before publishing ours
+  st.jobs = std::move(out);
+  return st.jobs;
 }
 
 Result<std::shared_ptr<const ClusterNodes>> LibSlurmClient::LoadNodes() {

@@ -23,6 +23,7 @@ class LibSlurmClient : public SlurmClient {
   ~LibSlurmClient() override;
 
   Result<std::shared_ptr<const ClusterNodes>> LoadNodes() override;
+  Result<std::shared_ptr<const Jobs>> LoadJobs() override;
   Result<ControllerPing> Ping() override;
   std::string ApiVersion() const override;
 

@@ -60,9 +60,10 @@ std::string ReadFile(const std::string& path) {
 TEST(GoldenTest, FullExposition) {
   testing::FakeSlurmClient client;
   client.nodes = std::make_shared<const ClusterNodes>(testing::DemoCluster());
+  client.jobs = std::make_shared<const Jobs>(testing::DemoJobs(1700000000));
   auto all = AllCollectors();
   std::vector<const Collector*> enabled;
-  for (const auto& c : all) enabled.push_back(c.get());
+  for (const auto& c : all) enabled.push_back(c.get());  // every collector, also the optional
   PollerOptions opts;
   opts.version = "golden";
   Poller poller(client, enabled, opts, std::make_shared<FrozenClock>());

@@ -4,8 +4,11 @@
 #include <cmath>
 #include <map>
 
+#include "collectors/jobs.h"
+#include "collectors/node_detail.h"
 #include "collectors/nodes.h"
 #include "collectors/partitions.h"
+#include "collectors/wait_time.h"
 #include "test/fixtures/demo_cluster.h"
 
 namespace slurm_exporter {
@@ -125,6 +128,79 @@ TEST(PartitionsCollectorTest, IgnoresOutOfRangeIndices) {
   MetricSink sink;
   ASSERT_TRUE(PartitionsCollector().Collect(SnapshotOf(c), sink).ok());
   EXPECT_EQ(Flatten(sink.families())["slurm_partition_nodes_configured{partition=debug}"], 2);
+}
+
+TEST(NodeDetailCollectorTest, PerNodeSeriesAndSplits) {
+  MetricSink sink;
+  ASSERT_TRUE(NodeDetailCollector().Collect(SnapshotOf(DemoCluster()), sink).ok());
+  auto m = Flatten(sink.families());
+  EXPECT_EQ(m["slurm_node_state_info{node=n6,state=down,flags=not_responding}"], 1);
+  EXPECT_EQ(m["slurm_node_state_info{node=n4,state=drained,flags=}"], 1);
+  EXPECT_EQ(m["slurm_node_partition_info{node=n3,partition=gpu}"], 1);
+  EXPECT_EQ(m.count("slurm_node_partition_info{node=n5,partition=gpu}"), 0u);
+  EXPECT_EQ(m["slurm_node_cpus_allocated{node=n2}"], 1);
+  EXPECT_EQ(m["slurm_node_gpus{node=n3}"], 2);
+  EXPECT_EQ(m["slurm_node_gpus_allocated{node=n3}"], 1);
+  EXPECT_EQ(m["slurm_node_reason_info{node=n4,reason=disk replaced}"], 1);
+  EXPECT_EQ(m["slurm_node_reason_since_timestamp_seconds{node=n4}"], 1700000000);
+  // CPUs: allocated 1+4+2; idle on usable nodes n1 (4) + n2 (3); the rest is other.
+  EXPECT_EQ(m["slurm_cpus{state=allocated}"], 7);
+  EXPECT_EQ(m["slurm_cpus{state=idle}"], 7);
+  EXPECT_EQ(m["slurm_cpus{state=other}"], 32 - 14);
+  EXPECT_EQ(m["slurm_gpus{state=allocated}"], 1);
+  EXPECT_EQ(m["slurm_gpus{state=other}"], 2);  // n4 is drained
+  EXPECT_EQ(m["slurm_gpus{state=idle}"], 1);
+  EXPECT_EQ(m["slurm_partition_cpus_by_state{partition=debug,state=idle}"], 7);
+}
+
+TEST(NodeUsableTest, Table) {
+  EXPECT_TRUE(NodeUsable(testing::MakeNode("a", NodeBase::kIdle)));
+  EXPECT_TRUE(NodeUsable(testing::MakeNode("a", NodeBase::kMixed)));
+  EXPECT_FALSE(NodeUsable(testing::MakeNode("a", NodeBase::kIdle, kNodeFlagDrain)));
+  EXPECT_FALSE(NodeUsable(testing::MakeNode("a", NodeBase::kIdle, kNodeFlagNotResponding)));
+  EXPECT_FALSE(NodeUsable(testing::MakeNode("a", NodeBase::kDown)));
+}
+
+TEST(JobsCollectorTest, ZerosForKnownPartitionsAndHistogram) {
+  Snapshot s = SnapshotOf(DemoCluster());
+  auto jobs = std::make_shared<Jobs>();
+  Job j;
+  j.job_id = 7;
+  j.state = JobState::kRunning;
+  j.ran = true;
+  j.partition = "normal";
+  j.cpus = 4;
+  j.submit_time = 100;
+  j.eligible_time = 100;
+  j.start_time = 200;
+  jobs->jobs.push_back(j);
+  s.jobs.attempted = true;
+  s.jobs.status = Status::Ok();
+  s.jobs.data = jobs;
+  WaitTimeTracker tracker;
+  s.wait_times = tracker.Update(jobs);
+  MetricSink sink;
+  ASSERT_TRUE(JobsCollector().Collect(s, sink).ok());
+  auto m = Flatten(sink.families());
+  EXPECT_EQ(m["slurm_jobs{state=running}"], 1);
+  EXPECT_EQ(m["slurm_jobs{state=pending}"], 0);
+  EXPECT_EQ(m.count("slurm_jobs{state=signaling}"), 0u) << "rare states only when present";
+  EXPECT_EQ(m["slurm_partition_jobs{partition=debug,state=pending}"], 0) << "known partition";
+  EXPECT_EQ(m["slurm_partition_job_cpus{partition=normal,state=running}"], 4);
+  bool found = false;
+  for (const auto& f : sink.families()) {
+    if (f.name != "slurm_job_wait_time_seconds") continue;
+    EXPECT_EQ(f.type, prometheus::MetricType::Histogram);
+    for (const auto& metric : f.metric) {
+      if (metric.label[0].value == "normal") {
+        found = true;
+        EXPECT_EQ(metric.histogram.sample_count, 1u);
+        EXPECT_EQ(metric.histogram.sample_sum, 100);
+      }
+    }
+    EXPECT_EQ(f.metric.size(), 4u) << "one histogram per known partition";
+  }
+  EXPECT_TRUE(found);
 }
 
 }  // namespace

@@ -1,0 +1,20 @@
+// Pure parsers for job fields that libslurm hands over as text.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace slurm_exporter {
+
+// Count of `key` in a TRES string ("cpu=4,mem=4000M,node=1,gres/gpu=2"); exact key match, so
+// "gres/gpu" does not count typed entries such as "gres/gpu:a100=2" twice. 0 when absent.
+uint64_t TresCount(std::string_view tres, std::string_view key);
+
+// Number of task ids in an array task expression ("1-50000", "1,3,5-7", "0-99%10", "1-9:2").
+// The "%N" throttle suffix is ignored. Returns 0 for malformed text.
+uint64_t ArrayTaskCount(std::string_view expr);
+
+// First partition of a comma-separated list ("normal,debug" -> "normal").
+std::string_view FirstPartition(std::string_view partitions);
+
+}  // namespace slurm_exporter
