@@ -34,6 +34,36 @@ uint64_t TresCount(std::string_view tres, std::string_view key) {
   return 0;
 }
 
+uint64_t TresPerCount(std::string_view tres_per, std::string_view name) {
+  uint64_t total = 0;
+  size_t start = 0;
+  while (start <= tres_per.size()) {
+    size_t end = tres_per.find_first_of(",;", start);
+    if (end == std::string_view::npos) end = tres_per.size();
+    std::string_view item = tres_per.substr(start, end - start);
+    start = end + 1;
+    if (item.rfind("gres:", 0) == 0 || item.rfind("gres/", 0) == 0) {
+      item = item.substr(5);
+    } else {
+      continue;
+    }
+    size_t colon = item.find(':');
+    if (item.substr(0, colon) != name) continue;
+    if (colon == std::string_view::npos) {
+      total += 1;
+      continue;
+    }
+    std::string_view last = item.substr(item.rfind(':') + 1);
+    uint64_t n = 0;
+    if (ParseU64(last, &n)) {
+      total += n;
+    } else if (item.find(':', colon + 1) == std::string_view::npos) {
+      total += 1;  // "gres/gpu:a100": a type without a count
+    }
+  }
+  return total;
+}
+
 uint64_t ArrayTaskCount(std::string_view expr) {
   if (auto pct = expr.find('%'); pct != std::string_view::npos) expr = expr.substr(0, pct);
   if (expr.empty()) return 0;

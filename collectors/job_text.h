@@ -10,6 +10,10 @@ namespace slurm_exporter {
 // "gres/gpu" does not count typed entries such as "gres/gpu:a100=2" twice. 0 when absent.
 uint64_t TresCount(std::string_view tres, std::string_view key);
 
+// Count of GRES `name` in a job's tres_per_{job,node,task} string: "gres:gpu:2" (22.05),
+// "gres/gpu:2" and "gres/gpu:a100:2" (23.02+), "gres/gpu" (= 1); 0 when absent.
+uint64_t TresPerCount(std::string_view tres_per, std::string_view name);
+
 // Number of task ids in an array task expression ("1-50000", "1,3,5-7", "0-99%10", "1-9:2").
 // The "%N" throttle suffix is ignored. Returns 0 for malformed text.
 uint64_t ArrayTaskCount(std::string_view expr);

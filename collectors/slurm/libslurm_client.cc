@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -353,7 +354,17 @@ Result<std::shared_ptr<const Jobs>> LibSlurmClient::LoadJobs() {
     job.account = Str(j.account);
     job.cpus = j.num_cpus;
     const char* tres = job.ran && j.tres_alloc_str ? j.tres_alloc_str : j.tres_req_str;
-    if (tres) job.gpus = static_cast<uint32_t>(TresCount(tres, "gres/gpu"));
+    uint64_t gpus = tres ? TresCount(tres, "gres/gpu") : 0;
+    if (gpus == 0) {  // gres/gpu is not in AccountingStorageTRES: use the request itself
+      if (j.tres_per_job) gpus = TresPerCount(j.tres_per_job, "gpu");
+      if (gpus == 0 && j.tres_per_node) {
+        gpus = TresPerCount(j.tres_per_node, "gpu") * std::max<uint32_t>(1, j.num_nodes);
+      }
+      if (gpus == 0 && j.tres_per_task && j.num_tasks != NO_VAL) {
+        gpus = TresPerCount(j.tres_per_task, "gpu") * std::max<uint32_t>(1, j.num_tasks);
+      }
+    }
+    job.gpus = static_cast<uint32_t>(gpus);
     job.submit_time = static_cast<int64_t>(j.submit_time);
     job.eligible_time = static_cast<int64_t>(j.eligible_time);
     job.start_time = static_cast<int64_t>(j.start_time);
@@ -380,7 +391,9 @@ Result<std::shared_ptr<const ClusterNodes>> LibSlurmClient::LoadNodes() {
 
   node_info_msg_t* nodes = nullptr;
   time_t nodes_since = st.nodes ? st.nodes->last_update : 0;
-  if (slurm_load_node(nodes_since, &nodes, SHOW_ALL | SHOW_MIXED | SHOW_FUTURE) == SLURM_SUCCESS) {
+  // SHOW_DETAIL: gres_used (allocated GPUs) is only sent with it.
+  if (slurm_load_node(nodes_since, &nodes, SHOW_ALL | SHOW_MIXED | SHOW_FUTURE | SHOW_DETAIL) ==
+      SLURM_SUCCESS) {
     st.nodes.reset(nodes);
     changed = true;
   } else if (slurm_get_errno() != SLURM_NO_CHANGE_IN_DATA || !st.nodes) {

@@ -39,6 +39,19 @@ def wait_until(what, fn, timeout=30.0, interval=0.2):
     raise AssertionError("timed out after %.0fs waiting for %s (last: %r)" % (timeout, what, last))
 
 
+def wait_checks(what, fn, timeout=30.0, interval=0.3):
+    """Calls fn (returning Checks) until all its checks pass; fails listing the mismatches."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = fn()
+        if last.ok():
+            return last
+        time.sleep(interval)
+    raise AssertionError("timed out after %.0fs waiting for %s; mismatches:\n  %s"
+                         % (timeout, what, "\n  ".join(last.failures[:30])))
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

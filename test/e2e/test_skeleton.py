@@ -7,7 +7,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Cluster, Exporter, log, main, value, wait_until  # noqa: E402
+from harness import Checks, Cluster, Exporter, log, main, value, wait_checks, wait_until  # noqa: E402
 
 STATES = ["allocated", "completing", "down", "drained", "draining", "fail", "failing", "future",
           "idle", "inval", "maint", "mixed", "planned", "reboot", "reserved", "unknown"]
@@ -70,9 +70,8 @@ def test(args):
         assert status == 200
         assert headers.get("Content-Type") == "text/plain; version=0.0.4; charset=utf-8", headers
 
-        checks = wait_until("exporter counts to equal sinfo",
-                            lambda: (lambda c: c if c.ok() else None)(compare(cluster, exporter)),
-                            timeout=20)
+        checks = wait_checks("exporter counts to equal sinfo",
+                             lambda: compare(cluster, exporter), timeout=20)
         log("counts equal sinfo: %d checks" % checks.count)
         m = exporter.metrics()
         for s, want in [("allocated", 1), ("mixed", 1), ("idle", 1), ("drained", 1), ("down", 1),
@@ -95,8 +94,8 @@ def test(args):
         # slurmctld restarts with its state: slurm_up returns to 1, counts match again.
         cluster.daemon("start", "slurmctld")
         wait_until("slurm_up 1", lambda: value(exporter.metrics(), "slurm_up") == 1, timeout=60)
-        wait_until("exporter counts to equal sinfo after restart",
-                   lambda: compare(cluster, exporter).ok(), timeout=60)
+        wait_checks("exporter counts to equal sinfo after restart",
+                    lambda: compare(cluster, exporter), timeout=60)
         assert value(exporter.metrics(), "slurm_exporter_source_success", source="nodes") == 1
         log("slurmctld back: slurm_up 1, counts equal sinfo")
 

@@ -33,6 +33,18 @@ TEST(TresCountTest, Table) {
   EXPECT_EQ(TresCount("gres/gpu=x", "gres/gpu"), 0u);
 }
 
+TEST(TresPerCountTest, Table) {
+  EXPECT_EQ(TresPerCount("gres:gpu:2", "gpu"), 2u);
+  EXPECT_EQ(TresPerCount("gres/gpu:2", "gpu"), 2u);
+  EXPECT_EQ(TresPerCount("gres/gpu:a100:4", "gpu"), 4u);
+  EXPECT_EQ(TresPerCount("gres/gpu", "gpu"), 1u);
+  EXPECT_EQ(TresPerCount("gres/gpu:a100", "gpu"), 1u);
+  EXPECT_EQ(TresPerCount("gres/mps:100,gres/gpu:1", "gpu"), 1u);
+  EXPECT_EQ(TresPerCount("gres:gpus:3", "gpu"), 0u);
+  EXPECT_EQ(TresPerCount("cpu:4", "gpu"), 0u);
+  EXPECT_EQ(TresPerCount("", "gpu"), 0u);
+}
+
 TEST(ArrayTaskCountTest, Table) {
   EXPECT_EQ(ArrayTaskCount("1-50000"), 50000u);
   EXPECT_EQ(ArrayTaskCount("0-99%10"), 100u);
