@@ -31,6 +31,7 @@ if(Slurm_FOUND AND NOT TARGET Slurm::slurm)
     get_filename_component(_slurm_full_dir "${SLURM_FULL_LIBRARY}" DIRECTORY)
     target_link_libraries(Slurm::slurm INTERFACE "${SLURM_FULL_LIBRARY}"
                                                  "-Wl,-rpath,${_slurm_full_dir}")
+    target_compile_definitions(Slurm::slurm INTERFACE SLURM_HAVE_LIBSLURMFULL=1)
     message(STATUS "Slurm: linking ${SLURM_FULL_LIBRARY} (rpath ${_slurm_full_dir})")
   else()
     target_link_libraries(Slurm::slurm INTERFACE "${SLURM_LIBRARY}")

@@ -1,5 +1,6 @@
 #include "collectors/all_collectors.h"
 
+#include "collectors/controller.h"
 #include "collectors/jobs.h"
 #include "collectors/node_detail.h"
 #include "collectors/nodes.h"
@@ -15,6 +16,14 @@ std::vector<std::unique_ptr<Collector>> AllCollectors() {
   all.push_back(std::make_unique<JobsCollector>());
   all.push_back(std::make_unique<JobsByOwnerCollector>(/*by_user=*/true));
   all.push_back(std::make_unique<JobsByOwnerCollector>(/*by_user=*/false));
+  all.push_back(std::make_unique<ControllerCollector>());
+  all.push_back(std::make_unique<SchedulerCollector>());
+  all.push_back(std::make_unique<RpcUsersCollector>());
+  all.push_back(std::make_unique<DbdCollector>());
+  all.push_back(std::make_unique<AccountingDbCollector>());
+  all.push_back(std::make_unique<MungeCollector>());
+  all.push_back(std::make_unique<LicensesCollector>());
+  all.push_back(std::make_unique<ReservationsCollector>());
   return all;
 }
 

@@ -18,9 +18,14 @@
 namespace slurm_exporter {
 
 enum SourceBit : uint32_t {
-  kSourceNodes = 1u << 0,  // nodes + partitions (slurm_load_node, slurm_load_partitions)
-  kSourcePing = 1u << 1,   // controller ping
-  kSourceJobs = 1u << 2,   // slurm_load_jobs
+  kSourceNodes = 1u << 0,      // nodes + partitions (slurm_load_node, slurm_load_partitions)
+  kSourcePing = 1u << 1,       // controller ping
+  kSourceJobs = 1u << 2,       // slurm_load_jobs
+  kSourceScheduler = 1u << 3,  // slurm_get_statistics (sdiag)
+  kSourceDbd = 1u << 4,        // slurmdb_get_stats over a persistent slurmdbd connection
+  kSourceResources = 1u << 5,  // slurm_load_licenses, slurm_load_reservations
+  kSourceMunge = 1u << 6,      // libmunge encode+decode round trip
+  kSourceDatabase = 1u << 7,   // accounting database server (MariaDB/MySQL)
 };
 
 class Collector {

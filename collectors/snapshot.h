@@ -140,8 +140,105 @@ struct WaitTimes {
   std::vector<std::pair<std::string, WaitHistogram>> by_partition;  // sorted by partition
 };
 
+// One slurmctld (primary or backup) as pinged from the exporter.
+struct ControllerHost {
+  std::string host;
+  std::string role;  // "primary", "backup1", "backup2", ...
+  bool up = false;
+  double latency_seconds = 0;
+  int error_code = 0;  // Slurm error of the ping, 0 when up
+};
+
 struct ControllerPing {
-  bool reachable = false;
+  bool reachable = false;  // some controller answered
+  double latency_seconds = 0;
+  std::vector<ControllerHost> hosts;
+  bool auth_rejected = false;  // slurmctld refused our credential (e.g. munge key mismatch)
+  std::string error;           // first ping error, "" when every controller answered
+  // From slurm_load_ctl_conf when a controller answered (kept from earlier polls otherwise).
+  std::string cluster_name;
+  std::string version;
+  int64_t boot_time = 0;
+};
+
+// sdiag (slurm_get_statistics). Counters as Slurm keeps them (they reset at midnight for the
+// job counters, and on `sdiag -r` and restarts); see stats_time_start.
+struct RpcStat {
+  std::string name;  // message type, or user name
+  uint64_t count = 0;
+  uint64_t time_us = 0;
+};
+struct SchedulerStats {
+  int64_t time = 0;              // req_time
+  int64_t stats_time_start = 0;  // req_time_start: when the counters were last reset
+  uint32_t server_thread_count = 0;
+  uint32_t agent_queue_size = 0;
+  uint32_t agent_count = 0;
+  uint32_t agent_thread_count = 0;
+  uint32_t dbd_agent_queue_size = 0;
+  uint32_t schedule_cycle_max_us = 0, schedule_cycle_last_us = 0;
+  uint64_t schedule_cycle_sum_us = 0, schedule_cycle_counter = 0;
+  uint32_t schedule_cycle_depth = 0, schedule_queue_len = 0;
+  uint32_t jobs_submitted = 0, jobs_started = 0, jobs_completed = 0, jobs_canceled = 0,
+           jobs_failed = 0;
+  uint32_t jobs_pending = 0, jobs_running = 0;
+  uint32_t bf_backfilled_jobs = 0, bf_last_backfilled_jobs = 0, bf_cycle_counter = 0;
+  uint64_t bf_cycle_sum_us = 0;
+  uint32_t bf_cycle_last_us = 0, bf_cycle_max_us = 0;
+  uint32_t bf_last_depth = 0, bf_last_depth_try = 0, bf_queue_len = 0, bf_table_size = 0;
+  int64_t bf_when_last_cycle = 0;
+  bool bf_active = false;
+  // Exit reasons of the main and backfill schedulers (Slurm 23.11+; empty before).
+  std::vector<std::pair<std::string, uint64_t>> schedule_exit, bf_exit;
+  std::vector<RpcStat> rpc_by_type, rpc_by_user;
+  std::vector<std::pair<std::string, uint64_t>> rpc_queue_by_type;  // pending outgoing RPCs
+};
+
+struct DbdRollup {
+  std::string period;  // "hour", "day", "month"
+  uint64_t count = 0;
+  int64_t last_timestamp = 0;
+  double last_seconds = 0, max_seconds = 0, total_seconds = 0;
+};
+struct DbdStats {
+  double latency_seconds = 0;    // of the slurmdb_get_stats call
+  bool stats_available = false;  // false when slurmdbd answered but refused the stats
+  std::string stats_error;
+  int64_t time_start = 0;
+  std::vector<RpcStat> rpc_by_type, rpc_by_user;
+  std::vector<DbdRollup> rollups;
+};
+
+struct License {
+  std::string name;
+  uint32_t total = 0, in_use = 0, reserved = 0;
+  bool remote = false;
+};
+struct Reservation {
+  std::string name;
+  std::vector<std::string> nodes;
+  uint32_t node_count = 0;
+  int64_t start_time = 0, end_time = 0;
+  bool maint = false;
+  std::string partition;
+  std::string flags;  // Slurm's flag names, comma-separated
+};
+struct LicensesAndReservations {
+  std::vector<License> licenses;
+  std::vector<Reservation> reservations;
+};
+
+struct MungeStatus {
+  bool ok = false;
+  int error_code = 0;  // munge_err_t of the round trip, 0 on success
+  std::string message;
+  double latency_seconds = 0;
+  std::string socket;
+};
+
+struct DatabaseStatus {
+  uint64_t threads_connected = 0;
+  uint64_t max_connections = 0;
   double latency_seconds = 0;
 };
 
@@ -162,6 +259,11 @@ struct Snapshot {
   Source<ClusterNodes> nodes;
   Source<ControllerPing> ping;
   Source<Jobs> jobs;
+  Source<SchedulerStats> scheduler;
+  Source<DbdStats> dbd;
+  Source<LicensesAndReservations> resources;
+  Source<MungeStatus> munge;
+  Source<DatabaseStatus> database;
   std::shared_ptr<const WaitTimes> wait_times;  // derived from jobs by the poller
 };
 

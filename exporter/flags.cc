@@ -100,6 +100,11 @@ Result<ExporterConfig> ParseFlags(const std::vector<std::string>& args,
       auto v = take_value();
       if (!v || v->empty()) return Bad(arg, "needs a path");
       cfg.slurm_conf = *v;
+    } else if (name == "accounting-db.my-cnf") {
+      auto v = take_value();
+      if (!v || v->empty()) return Bad(arg, "needs a path to a client option file");
+      cfg.accounting_db_my_cnf = *v;
+      overrides.emplace("accounting_db", true);  // an explicit --no-collector still wins
     } else if (name == "slurm.poll-interval") {
       if (Status s = duration_flag(&cfg.poll_interval_seconds); !s.ok()) return s;
     } else if (name == "slurm.poll-timeout") {
@@ -112,6 +117,11 @@ Result<ExporterConfig> ParseFlags(const std::vector<std::string>& args,
     } else {
       return Bad(arg, "unknown flag (see --help)");
     }
+  }
+  if (auto it = overrides.find("accounting_db"); it != overrides.end() && it->second &&
+                                                 cfg.accounting_db_my_cnf.empty() &&
+                                                 known_collector("accounting_db")) {
+    return Bad("--collector.accounting_db", "needs --accounting-db.my-cnf=PATH (credentials)");
   }
   for (const auto& c : collectors) {
     bool on = disable_defaults ? false : c.enabled_by_default;
@@ -135,6 +145,9 @@ std::string Usage(const std::vector<CollectorChoice>& collectors) {
       "  --slurm.conf=PATH                 slurm.conf to use (default $SLURM_CONF, then\n"
       "                                    /etc/slurm/slurm.conf)\n"
       "  --slurm.poll-interval=DURATION    time between polls of slurmctld (default 15s)\n"
+      "  --accounting-db.my-cnf=PATH       client option file ([client] user, password, host,\n"
+      "                                    port) of a read-only account on the accounting\n"
+      "                                    database; enables the accounting_db collector\n"
       "  --slurm.poll-timeout=DURATION     a poll running longer marks slurm_up 0 (default 60s)\n"
       "  --log.level=LEVEL                 debug, info, warn or error (default info)\n"
       "  --collector.NAME                  enable a collector\n"

@@ -26,6 +26,7 @@ struct ExporterConfig {
   std::string telemetry_path = "/metrics";
   int max_requests = 8;  // HTTP worker threads: requests served at once
   std::string slurm_conf;
+  std::string accounting_db_my_cnf;  // enables the accounting_db collector
   double poll_interval_seconds = 15;
   double poll_timeout_seconds = 60;
   log::Level log_level = log::Level::kInfo;

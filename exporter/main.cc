@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "collectors/all_collectors.h"
+#include "collectors/probes.h"
 #include "collectors/slurm/libslurm_client.h"
 #include "common/log.h"
 #include "exporter/flags.h"
@@ -63,11 +64,24 @@ int main(int argc, char** argv) {
       }
     }
   }
+  Probes probes;
+  std::unique_ptr<MungeProbe> munge = NewLibMungeProbe(client.value()->MungeSocket());
+  probes.munge = munge.get();
+  std::unique_ptr<DatabaseProbe> database;
+  if (!cfg.accounting_db_my_cnf.empty()) {
+    auto db = NewMysqlProbe(cfg.accounting_db_my_cnf);
+    if (!db.ok()) {
+      log::Error("cannot start", {{"err", db.status().ToString()}});
+      return 1;
+    }
+    database = std::move(db).value();
+    probes.database = database.get();
+  }
   PollerOptions popts;
   popts.interval_seconds = cfg.poll_interval_seconds;
   popts.timeout_seconds = cfg.poll_timeout_seconds;
   popts.version = SLURM_EXPORTER_VERSION;
-  Poller poller(*client.value(), enabled, popts);
+  Poller poller(*client.value(), enabled, popts, nullptr, probes);
 
   HttpServer server({cfg.listen_address, cfg.max_requests, 10000});
   RegisterExporterHandlers(server, poller, cfg.telemetry_path, SLURM_EXPORTER_VERSION);

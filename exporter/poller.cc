@@ -46,8 +46,9 @@ double Clock::Monotonic() const {
 }
 
 Poller::Poller(SlurmClient& client, std::vector<const Collector*> collectors, PollerOptions options,
-               std::shared_ptr<const Clock> clock)
+               std::shared_ptr<const Clock> clock, Probes probes)
     : client_(client),
+      probes_(probes),
       collectors_(std::move(collectors)),
       options_(std::move(options)),
       clock_(clock ? std::move(clock) : std::make_shared<Clock>()),
@@ -74,6 +75,9 @@ void Poller::PollOnce() {
     return Result<std::shared_ptr<const ControllerPing>>(
         std::make_shared<const ControllerPing>(r.value()));
   });
+  if (snap->ping.status.ok() && snap->ping.data && !snap->ping.data->reachable) {
+    snap->ping.status = Status::Error("slurm_ping", snap->ping.data->error);
+  }
   const bool reachable = snap->ping.status.ok();
   // Sources served by slurmctld: skipped (keeping the last data) while it does not answer, so
   // that no RPC queues up behind a dead controller.
@@ -93,6 +97,25 @@ void Poller::PollOnce() {
   ctld_source(snap->jobs, prev ? &prev->jobs : nullptr, kSourceJobs, "slurm_load_jobs",
               [&]() { return client_.LoadJobs(); });
   if (snap->jobs.data) snap->wait_times = wait_times_.Update(snap->jobs.data);
+  ctld_source(snap->scheduler, prev ? &prev->scheduler : nullptr, kSourceScheduler,
+              "slurm_get_statistics", [&]() { return client_.LoadSchedulerStats(); });
+  ctld_source(snap->resources, prev ? &prev->resources : nullptr, kSourceResources,
+              "slurm_load_licenses", [&]() { return client_.LoadResources(); });
+  // Not served by slurmctld: loaded whatever the controller does.
+  if (needed & kSourceDbd) {
+    LoadSource(snap->dbd, prev ? &prev->dbd : nullptr, clock, now,
+               [&]() { return client_.LoadDbdStats(); });
+  }
+  if ((needed & kSourceMunge) && probes_.munge) {
+    LoadSource(snap->munge, prev ? &prev->munge : nullptr, clock, now, [&]() {
+      return Result<std::shared_ptr<const MungeStatus>>(
+          std::make_shared<const MungeStatus>(probes_.munge->Check()));
+    });
+  }
+  if ((needed & kSourceDatabase) && probes_.database) {
+    LoadSource(snap->database, prev ? &prev->database : nullptr, clock, now,
+               [&]() { return probes_.database->Query(); });
+  }
 
   struct SourceView {
     std::string_view name;
@@ -105,8 +128,11 @@ void Poller::PollOnce() {
     return SourceView{name, src.attempted, &src.status, src.duration_seconds,
                       src.last_success_time};
   };
-  const SourceView sources[] = {view("ping", snap->ping), view("nodes", snap->nodes),
-                                view("jobs", snap->jobs)};
+  const SourceView sources[] = {
+      view("ping", snap->ping),           view("nodes", snap->nodes),
+      view("jobs", snap->jobs),           view("scheduler", snap->scheduler),
+      view("resources", snap->resources), view("dbd", snap->dbd),
+      view("munge", snap->munge),         view("database", snap->database)};
   bool all_ok = true;
   for (const auto& s : sources) {
     if (s.attempted && !s.status->ok()) all_ok = false;

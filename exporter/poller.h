@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "collectors/collector.h"
+#include "collectors/probes.h"
 #include "collectors/slurm/client.h"
 #include "collectors/wait_time.h"
 
@@ -50,10 +51,16 @@ struct Exposition {
   std::shared_ptr<const Snapshot> snapshot;
 };
 
+// Optional probes of services outside libslurm; null ones are not polled.
+struct Probes {
+  MungeProbe* munge = nullptr;
+  DatabaseProbe* database = nullptr;
+};
+
 class Poller {
  public:
   Poller(SlurmClient& client, std::vector<const Collector*> collectors, PollerOptions options,
-         std::shared_ptr<const Clock> clock = nullptr);
+         std::shared_ptr<const Clock> clock = nullptr, Probes probes = {});
   ~Poller();
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
@@ -78,6 +85,7 @@ class Poller {
   void Loop();
 
   SlurmClient& client_;
+  const Probes probes_;
   const std::vector<const Collector*> collectors_;
   const PollerOptions options_;
   const std::shared_ptr<const Clock> clock_;

@@ -6,9 +6,21 @@
 #include <memory>
 #include <string>
 
+#include "collectors/probes.h"
 #include "collectors/slurm/client.h"
 
 namespace slurm_exporter::testing {
+
+inline ControllerPing DefaultPing() {
+  ControllerPing p;
+  p.reachable = true;
+  p.latency_seconds = 0.001;
+  p.hosts.push_back({"ctl1", "primary", true, 0.001, 0});
+  p.cluster_name = "fakecluster";
+  p.version = "22.05.8";
+  p.boot_time = 1699990000;
+  return p;
+}
 
 class FakeSlurmClient : public SlurmClient {
  public:
@@ -17,7 +29,7 @@ class FakeSlurmClient : public SlurmClient {
   std::shared_ptr<const Jobs> jobs = std::make_shared<Jobs>();
   Status jobs_error;
   std::atomic<int> load_jobs_calls{0};
-  ControllerPing ping{true, 0.001};
+  ControllerPing ping = DefaultPing();
   Status ping_error;
   std::atomic<int> load_nodes_calls{0};
   std::atomic<int> ping_calls{0};
@@ -38,6 +50,43 @@ class FakeSlurmClient : public SlurmClient {
     return ping;
   }
   std::string ApiVersion() const override { return "fake"; }
+
+  std::shared_ptr<const SchedulerStats> scheduler = std::make_shared<SchedulerStats>();
+  Status scheduler_error;
+  std::shared_ptr<const DbdStats> dbd = std::make_shared<DbdStats>();
+  Status dbd_error;
+  std::shared_ptr<const LicensesAndReservations> resources =
+      std::make_shared<LicensesAndReservations>();
+  Status resources_error;
+  Result<std::shared_ptr<const SchedulerStats>> LoadSchedulerStats() override {
+    if (!scheduler_error.ok()) return scheduler_error;
+    return scheduler;
+  }
+  Result<std::shared_ptr<const DbdStats>> LoadDbdStats() override {
+    if (!dbd_error.ok()) return dbd_error;
+    return dbd;
+  }
+  Result<std::shared_ptr<const LicensesAndReservations>> LoadResources() override {
+    if (!resources_error.ok()) return resources_error;
+    return resources;
+  }
+  std::string MungeSocket() const override { return "/fake/munge.socket"; }
+};
+
+class FakeMungeProbe : public MungeProbe {
+ public:
+  MungeStatus status{true, 0, "", 0.0005, "/fake/munge.socket"};
+  MungeStatus Check() override { return status; }
+};
+
+class FakeDatabaseProbe : public DatabaseProbe {
+ public:
+  DatabaseStatus status{12, 100, 0.001};
+  Status error;
+  Result<std::shared_ptr<const DatabaseStatus>> Query() override {
+    if (!error.ok()) return error;
+    return std::shared_ptr<const DatabaseStatus>(std::make_shared<DatabaseStatus>(status));
+  }
 };
 
 }  // namespace slurm_exporter::testing

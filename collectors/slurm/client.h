@@ -23,8 +23,18 @@ class SlurmClient {
   // Jobs, with array records expanded into task counts. Reuses the previous data when slurmctld
   // reports no change.
   virtual Result<std::shared_ptr<const Jobs>> LoadJobs() = 0;
-  // Pings the primary controller.
+  // Pings every configured controller (primary, backups) and, when one answers, reads the
+  // controller's configuration summary (cluster name, version, boot time).
   virtual Result<ControllerPing> Ping() = 0;
+  // sdiag statistics.
+  virtual Result<std::shared_ptr<const SchedulerStats>> LoadSchedulerStats() = 0;
+  // slurmdbd statistics over a persistent connection, re-opened after failures. An error value
+  // means slurmdbd could not be reached.
+  virtual Result<std::shared_ptr<const DbdStats>> LoadDbdStats() = 0;
+  // Licenses and reservations.
+  virtual Result<std::shared_ptr<const LicensesAndReservations>> LoadResources() = 0;
+  // The munge socket named by AuthInfo in the local slurm.conf ("" for munge's default).
+  virtual std::string MungeSocket() const = 0;
   // Version of the Slurm API compiled in ("22.05.8"), for build info.
   virtual std::string ApiVersion() const = 0;
 };

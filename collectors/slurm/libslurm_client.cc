@@ -18,13 +18,22 @@
 #include <map>
 
 #include "collectors/gres.h"
-#include "collectors/job_text.h"
+#include "collectors/slurm_text.h"
 
 #define V(a, b, c) SLURM_VERSION_NUM(a, b, c)
 
+#include <slurm/slurmdb.h>
+
 // Exported by libslurm but not declared in its public headers.
 extern "C" {
+extern slurm_conf_t slurm_conf;  // the local configuration parsed by slurm_init()
 bitoff_t slurm_bit_set_count(bitstr_t* b);
+void slurm_free_stats_response_msg(stats_info_response_msg_t* msg);
+#ifdef SLURM_HAVE_LIBSLURMFULL
+// Private to libslurmfull: message type names for sdiag and slurmdbd RPC statistics.
+char* rpc_num2string(uint16_t msg_type);
+char* slurmdbd_msg_type_2_str(uint16_t msg_type, int get_enum);
+#endif
 #if SLURM_VERSION_NUMBER < SLURM_VERSION_NUM(24, 5, 0)
 char* slurm_job_reason_string(int inx);
 #else
@@ -165,6 +174,88 @@ Node ConvertNode(node_info_t& n) {
   return out;
 }
 
+struct StatsFree {
+  void operator()(stats_info_response_msg_t* m) const { slurm_free_stats_response_msg(m); }
+};
+struct CtlConfFree {
+  void operator()(slurm_conf_t* m) const { slurm_free_ctl_conf(m); }
+};
+struct LicFree {
+  void operator()(license_info_msg_t* m) const { slurm_free_license_info_msg(m); }
+};
+struct ResvFree {
+  void operator()(reserve_info_msg_t* m) const { slurm_free_reservation_info_msg(m); }
+};
+struct DbdStatsFree {
+  void operator()(slurmdb_stats_rec_t* m) const { slurmdb_destroy_stats_rec(m); }
+};
+struct HostlistFree {
+  void operator()(hostlist_t h) const { slurm_hostlist_destroy(h); }
+};
+
+std::string RpcName(uint16_t id) {
+#ifdef SLURM_HAVE_LIBSLURMFULL
+  if (const char* n = rpc_num2string(id)) return n;
+#endif
+  return fmt::format("RPC_{}", id);
+}
+
+std::string DbdRpcName(uint16_t id) {
+#ifdef SLURM_HAVE_LIBSLURMFULL
+  if (const char* n = slurmdbd_msg_type_2_str(id, 1)) return n;
+#endif
+  return fmt::format("DBD_{}", id);
+}
+
+std::vector<std::string> ExpandHostlist(const char* expr) {
+  std::vector<std::string> out;
+  if (expr == nullptr || *expr == '\0') return out;
+  std::unique_ptr<std::remove_pointer_t<hostlist_t>, HostlistFree> hl(slurm_hostlist_create(expr));
+  if (!hl) return out;
+  while (char* h = slurm_hostlist_shift(hl.get())) {
+    out.emplace_back(h);
+    std::free(h);
+  }
+  return out;
+}
+
+// Names of the reservation flags admins act on (Slurm's own formatter returns memory from its
+// private allocator, which cannot be released from here).
+std::string ReservationFlags(uint64_t flags) {
+  static constexpr std::pair<uint64_t, const char*> kNames[] = {
+      {RESERVE_FLAG_MAINT, "MAINT"},           {RESERVE_FLAG_DAILY, "DAILY"},
+      {RESERVE_FLAG_WEEKLY, "WEEKLY"},         {RESERVE_FLAG_IGN_JOBS, "IGNORE_JOBS"},
+      {RESERVE_FLAG_ANY_NODES, "ANY_NODES"},   {RESERVE_FLAG_STATIC, "STATIC"},
+      {RESERVE_FLAG_PART_NODES, "PART_NODES"}, {RESERVE_FLAG_OVERLAP, "OVERLAP"},
+      {RESERVE_FLAG_SPEC_NODES, "SPEC_NODES"}, {RESERVE_FLAG_TIME_FLOAT, "TIME_FLOAT"},
+      {RESERVE_FLAG_REPLACE, "REPLACE"},       {RESERVE_FLAG_ALL_NODES, "ALL_NODES"},
+      {RESERVE_FLAG_PURGE_COMP, "PURGE_COMP"}, {RESERVE_FLAG_FLEX, "FLEX"},
+      {RESERVE_FLAG_MAGNETIC, "MAGNETIC"},     {RESERVE_FLAG_HOURLY, "HOURLY"},
+  };
+  std::string out;
+  for (const auto& [bit, name] : kNames) {
+    if (flags & bit) {
+      if (!out.empty()) out += ',';
+      out += name;
+    }
+  }
+  return out;
+}
+
+// slurmctld refused our credential. It says so only in its own log ("Protocol authentication
+// error") and closes the connection without a reply, so a receive failure that comes back at
+// once (a frozen controller times out after MessageTimeout instead) counts as a rejection too.
+bool IsAuthRejection(int code, double latency_seconds) {
+  if (code == SLURM_PROTOCOL_AUTHENTICATION_ERROR ||
+      (code >= ESLURM_AUTH_CRED_INVALID && code <= ESLURM_AUTH_UNPACK)) {
+    return true;
+  }
+  const bool no_reply = code == SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR ||
+                        code == SLURM_COMMUNICATIONS_RECEIVE_ERROR ||
+                        code == SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT;
+  return no_reply && latency_seconds < 1.0;
+}
+
 JobState MapJobState(uint32_t state) {
   struct Flag {
     uint32_t bit;
@@ -223,6 +314,24 @@ struct LibSlurmClient::State {
   std::map<uint32_t, std::string> user_names;
   std::map<uint32_t, std::string> reasons;
 
+  // controller
+  time_t conf_update = 0;
+  std::string cluster_name, version;
+  int64_t boot_time = 0;
+  // sdiag exit-reason order is private to slurmctld (slurmctld.h), see SLURM-API-VERSIONS.
+  // slurmdbd
+  void* db_conn = nullptr;
+  // licenses and reservations
+  time_t lic_update = 0, resv_update = 0;
+  std::shared_ptr<const LicensesAndReservations> resources;
+  std::vector<License> licenses;
+  std::vector<Reservation> reservations;
+
+  void CloseDbd() {
+    if (db_conn) slurmdb_connection_close(&db_conn);
+    db_conn = nullptr;
+  }
+
   const std::string& UserName(uint32_t uid) {
     auto it = user_names.find(uid);
     if (it != user_names.end()) return it->second;
@@ -251,6 +360,7 @@ LibSlurmClient::LibSlurmClient(std::string conf_path)
     : conf_path_(std::move(conf_path)), state_(std::make_unique<State>()) {}
 
 LibSlurmClient::~LibSlurmClient() {
+  state_->CloseDbd();
   state_.reset();
   slurm_fini();
 }
@@ -309,14 +419,224 @@ std::string LibSlurmClient::ApiVersion() const {
 }
 
 Result<ControllerPing> LibSlurmClient::Ping() {
-  auto t0 = std::chrono::steady_clock::now();
-  int rc = slurm_ping(0);
+  State& st = *state_;
   ControllerPing p;
-  p.latency_seconds = SecondsSince(t0);
-  if (rc == SLURM_ERROR) return SlurmError("slurm_ping");
-  if (rc != SLURM_SUCCESS) return SlurmErrorCode("slurm_ping", rc);
-  p.reachable = true;
+  const uint32_t n = slurm_conf.control_cnt > 0 ? slurm_conf.control_cnt : 1;
+  for (uint32_t i = 0; i < n; ++i) {
+    ControllerHost h;
+    h.host = (slurm_conf.control_machine && slurm_conf.control_machine[i])
+                 ? slurm_conf.control_machine[i]
+                 : "unknown";
+    h.role = i == 0 ? "primary" : fmt::format("backup{}", i);
+    auto t0 = std::chrono::steady_clock::now();
+    int rc = slurm_ping(static_cast<int>(i));
+    h.latency_seconds = SecondsSince(t0);
+    if (rc == SLURM_SUCCESS) {
+      h.up = true;
+      p.reachable = true;
+    } else {
+      h.error_code = rc == SLURM_ERROR ? slurm_get_errno() : rc;
+      if (IsAuthRejection(h.error_code, h.latency_seconds)) p.auth_rejected = true;
+      const char* text = slurm_strerror(h.error_code);
+      if (p.error.empty()) p.error = fmt::format("{}: {}", h.host, text ? text : "error");
+    }
+    if (i == 0) p.latency_seconds = h.latency_seconds;
+    p.hosts.push_back(std::move(h));
+  }
+  if (p.reachable) {
+    slurm_conf_t* conf = nullptr;
+    if (slurm_load_ctl_conf(st.conf_update, &conf) == SLURM_SUCCESS) {
+      std::unique_ptr<slurm_conf_t, CtlConfFree> owned(conf);
+      st.conf_update = conf->last_update;
+      st.cluster_name = Str(conf->cluster_name);
+      st.version = Str(conf->version);
+      st.boot_time = static_cast<int64_t>(conf->boot_time);
+    }
+  }
+  p.cluster_name = st.cluster_name;
+  p.version = st.version;
+  p.boot_time = st.boot_time;
   return p;
+}
+
+std::string LibSlurmClient::MungeSocket() const {
+  return slurm_conf.authinfo ? ParseAuthInfoSocket(slurm_conf.authinfo) : std::string();
+}
+
+Result<std::shared_ptr<const SchedulerStats>> LibSlurmClient::LoadSchedulerStats() {
+  stats_info_request_msg_t req{};
+  req.command_id = STAT_COMMAND_GET;
+  stats_info_response_msg_t* raw = nullptr;
+  if (slurm_get_statistics(&raw, &req) != SLURM_SUCCESS || raw == nullptr) {
+    return SlurmError("slurm_get_statistics");
+  }
+  std::unique_ptr<stats_info_response_msg_t, StatsFree> r(raw);
+  auto out = std::make_shared<SchedulerStats>();
+  SchedulerStats& o = *out;
+  o.time = static_cast<int64_t>(r->req_time);
+  o.stats_time_start = static_cast<int64_t>(r->req_time_start);
+  o.server_thread_count = r->server_thread_count;
+  o.agent_queue_size = r->agent_queue_size;
+  o.agent_count = r->agent_count;
+  o.agent_thread_count = r->agent_thread_count;
+  o.dbd_agent_queue_size = r->dbd_agent_queue_size;
+  o.schedule_cycle_max_us = r->schedule_cycle_max;
+  o.schedule_cycle_last_us = r->schedule_cycle_last;
+  o.schedule_cycle_sum_us = r->schedule_cycle_sum;
+  o.schedule_cycle_counter = r->schedule_cycle_counter;
+  o.schedule_cycle_depth = r->schedule_cycle_depth;
+  o.schedule_queue_len = r->schedule_queue_len;
+  o.jobs_submitted = r->jobs_submitted;
+  o.jobs_started = r->jobs_started;
+  o.jobs_completed = r->jobs_completed;
+  o.jobs_canceled = r->jobs_canceled;
+  o.jobs_failed = r->jobs_failed;
+  o.jobs_pending = r->jobs_pending;
+  o.jobs_running = r->jobs_running;
+  o.bf_backfilled_jobs = r->bf_backfilled_jobs;
+  o.bf_last_backfilled_jobs = r->bf_last_backfilled_jobs;
+  o.bf_cycle_counter = r->bf_cycle_counter;
+  o.bf_cycle_sum_us = r->bf_cycle_sum;
+  o.bf_cycle_last_us = r->bf_cycle_last;
+  o.bf_cycle_max_us = r->bf_cycle_max;
+  o.bf_last_depth = r->bf_last_depth;
+  o.bf_last_depth_try = r->bf_last_depth_try;
+  o.bf_queue_len = r->bf_queue_len;
+  o.bf_table_size = r->bf_table_size;
+  o.bf_when_last_cycle = static_cast<int64_t>(r->bf_when_last_cycle);
+  o.bf_active = r->bf_active != 0;
+#if SLURM_VERSION_NUMBER >= V(23, 11, 0)
+  // Index order is private to slurmctld (slurmctld.h); names as sdiag prints them.
+  static constexpr const char* kSchedExit[] = {"end_job_queue",  "default_queue_depth",
+                                               "max_job_start",  "max_rpc_cnt",
+                                               "max_sched_time", "licenses"};
+  static constexpr const char* kBfExit[] = {"end_job_queue",      "bf_max_job_start",
+                                            "bf_max_job_test",    "state_changed",
+                                            "bf_node_space_size", "bf_max_time"};
+  for (uint32_t i = 0; i < r->schedule_exit_cnt && i < std::size(kSchedExit); ++i) {
+    o.schedule_exit.emplace_back(kSchedExit[i], r->schedule_exit[i]);
+  }
+  for (uint32_t i = 0; i < r->bf_exit_cnt && i < std::size(kBfExit); ++i) {
+    o.bf_exit.emplace_back(kBfExit[i], r->bf_exit[i]);
+  }
+#endif
+  for (uint32_t i = 0; i < r->rpc_type_size; ++i) {
+    o.rpc_by_type.push_back({RpcName(r->rpc_type_id[i]), r->rpc_type_cnt[i], r->rpc_type_time[i]});
+  }
+  for (uint32_t i = 0; i < r->rpc_user_size; ++i) {
+    o.rpc_by_user.push_back(
+        {state_->UserName(r->rpc_user_id[i]), r->rpc_user_cnt[i], r->rpc_user_time[i]});
+  }
+  for (uint32_t i = 0; i < r->rpc_queue_type_count; ++i) {
+    o.rpc_queue_by_type.emplace_back(RpcName(static_cast<uint16_t>(r->rpc_queue_type_id[i])),
+                                     r->rpc_queue_count[i]);
+  }
+  return std::shared_ptr<const SchedulerStats>(std::move(out));
+}
+
+Result<std::shared_ptr<const DbdStats>> LibSlurmClient::LoadDbdStats() {
+  State& st = *state_;
+  if (st.db_conn == nullptr) {
+    uint16_t flags = 0;
+    st.db_conn = slurmdb_connection_get(&flags);
+    if (st.db_conn == nullptr) return SlurmError("slurmdb_connection_get");
+  }
+  auto out = std::make_shared<DbdStats>();
+  slurmdb_stats_rec_t* raw = nullptr;
+  auto t0 = std::chrono::steady_clock::now();
+  int rc = slurmdb_get_stats(st.db_conn, &raw);
+  out->latency_seconds = SecondsSince(t0);
+  std::unique_ptr<slurmdb_stats_rec_t, DbdStatsFree> rec(raw);
+  if (rc != SLURM_SUCCESS) {
+    int err = rc == SLURM_ERROR ? slurm_get_errno() : rc;
+    if (err == ESLURM_ACCESS_DENIED || err == ESLURM_USER_ID_MISSING) {
+      // slurmdbd answered: it is up, but these statistics need AdminLevel=Admin.
+      out->stats_error = slurm_strerror(err);
+      return std::shared_ptr<const DbdStats>(std::move(out));
+    }
+    st.CloseDbd();  // re-open on the next poll
+    return SlurmErrorCode("slurmdb_get_stats", err);
+  }
+  if (!rec) {
+    st.CloseDbd();
+    return Status::Error("slurmdb_get_stats", "no statistics returned");
+  }
+  out->stats_available = true;
+  out->time_start = static_cast<int64_t>(rec->time_start);
+  auto read_rpcs = [](struct xlist* list, auto name_of, std::vector<RpcStat>& dst) {
+    if (list == nullptr) return;
+    struct listIterator* it = slurm_list_iterator_create(list);
+    while (auto* obj = static_cast<slurmdb_rpc_obj_t*>(slurm_list_next(it))) {
+      dst.push_back({name_of(obj->id), obj->cnt, obj->time});
+    }
+    slurm_list_iterator_destroy(it);
+  };
+  read_rpcs(
+      rec->rpc_list, [](uint32_t id) { return DbdRpcName(static_cast<uint16_t>(id)); },
+      out->rpc_by_type);
+  read_rpcs(
+      rec->user_list, [&](uint32_t id) { return st.UserName(id); }, out->rpc_by_user);
+  if (const slurmdb_rollup_stats_t* r = rec->dbd_rollup_stats) {
+    static constexpr const char* kPeriods[] = {"hour", "day", "month"};
+    for (int i = 0; i < DBD_ROLLUP_COUNT && i < 3; ++i) {
+      DbdRollup roll;
+      roll.period = kPeriods[i];
+      roll.count = r->count[i];
+      roll.last_timestamp = static_cast<int64_t>(r->timestamp[i]);
+      roll.last_seconds = static_cast<double>(r->time_last[i]) / 1e6;
+      roll.max_seconds = static_cast<double>(r->time_max[i]) / 1e6;
+      roll.total_seconds = static_cast<double>(r->time_total[i]) / 1e6;
+      out->rollups.push_back(roll);
+    }
+  }
+  return std::shared_ptr<const DbdStats>(std::move(out));
+}
+
+Result<std::shared_ptr<const LicensesAndReservations>> LibSlurmClient::LoadResources() {
+  State& st = *state_;
+  bool changed = false;
+  license_info_msg_t* lic = nullptr;
+  if (slurm_load_licenses(st.resources ? st.lic_update : 0, &lic, SHOW_ALL) == SLURM_SUCCESS) {
+    std::unique_ptr<license_info_msg_t, LicFree> owned(lic);
+    st.lic_update = lic->last_update;
+    st.licenses.clear();
+    for (uint32_t i = 0; i < lic->num_lic; ++i) {
+      const slurm_license_info_t& l = lic->lic_array[i];
+      st.licenses.push_back({Str(l.name), l.total, l.in_use, l.reserved, l.remote != 0});
+    }
+    changed = true;
+  } else if (slurm_get_errno() != SLURM_NO_CHANGE_IN_DATA || !st.resources) {
+    return SlurmError("slurm_load_licenses");
+  }
+  reserve_info_msg_t* resv = nullptr;
+  if (slurm_load_reservations(st.resources ? st.resv_update : 0, &resv) == SLURM_SUCCESS) {
+    std::unique_ptr<reserve_info_msg_t, ResvFree> owned(resv);
+    st.resv_update = resv->last_update;
+    st.reservations.clear();
+    for (uint32_t i = 0; i < resv->record_count; ++i) {
+      const reserve_info_t& r = resv->reservation_array[i];
+      Reservation out;
+      out.name = Str(r.name);
+      out.nodes = ExpandHostlist(r.node_list);
+      out.node_count = r.node_cnt;
+      out.start_time = static_cast<int64_t>(r.start_time);
+      out.end_time = static_cast<int64_t>(r.end_time);
+      out.maint = (r.flags & RESERVE_FLAG_MAINT) != 0;
+      out.partition = Str(r.partition);
+      out.flags = ReservationFlags(r.flags);
+      st.reservations.push_back(std::move(out));
+    }
+    changed = true;
+  } else if (slurm_get_errno() != SLURM_NO_CHANGE_IN_DATA || !st.resources) {
+    return SlurmError("slurm_load_reservations");
+  }
+  if (changed || !st.resources) {
+    auto out = std::make_shared<LicensesAndReservations>();
+    out->licenses = st.licenses;
+    out->reservations = st.reservations;
+    st.resources = std::move(out);
+  }
+  return st.resources;
 }
 
 Result<std::shared_ptr<const Jobs>> LibSlurmClient::LoadJobs() {

@@ -25,6 +25,10 @@ class LibSlurmClient : public SlurmClient {
   Result<std::shared_ptr<const ClusterNodes>> LoadNodes() override;
   Result<std::shared_ptr<const Jobs>> LoadJobs() override;
   Result<ControllerPing> Ping() override;
+  Result<std::shared_ptr<const SchedulerStats>> LoadSchedulerStats() override;
+  Result<std::shared_ptr<const DbdStats>> LoadDbdStats() override;
+  Result<std::shared_ptr<const LicensesAndReservations>> LoadResources() override;
+  std::string MungeSocket() const override;
   std::string ApiVersion() const override;
 
   const std::string& conf_path() const { return conf_path_; }

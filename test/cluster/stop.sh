@@ -5,9 +5,17 @@ set -uo pipefail
 dir=${1:?usage: stop.sh DIR [--purge]}
 purge=${2:-}
 [ -d "$dir/pids" ] || exit 0
-order="slurmd-* slurmctld slurmdbd mariadbd munged"
+# Job steps outlive slurmd: kill the slurmstepd processes of this cluster (they carry its
+# SLURM_CONF in their environment) with everything they started.
+descendants() { local c; for c in $(pgrep -P "$1"); do descendants "$c"; echo "$c"; done; }
+conf="$dir/etc/slurm.conf"
+for p in $(pgrep -f '^slurmstepd' || true); do
+  if tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$conf"; then
+    kill -KILL $(descendants "$p") "$p" 2>/dev/null || true
+  fi
+done
 pids=()
-for pat in $order; do
+for pat in 'slurmd-*' slurmctld slurmdbd mariadbd munged '*'; do
   for f in "$dir"/pids/$pat.pid; do
     [ -f "$f" ] || continue
     p=$(cat "$f")

@@ -61,12 +61,19 @@ TEST(GoldenTest, FullExposition) {
   testing::FakeSlurmClient client;
   client.nodes = std::make_shared<const ClusterNodes>(testing::DemoCluster());
   client.jobs = std::make_shared<const Jobs>(testing::DemoJobs(1700000000));
+  client.scheduler =
+      std::make_shared<const SchedulerStats>(testing::DemoSchedulerStats(1700000000));
+  client.dbd = std::make_shared<const DbdStats>(testing::DemoDbdStats(1700000000));
+  client.resources =
+      std::make_shared<const LicensesAndReservations>(testing::DemoResources(1700000000));
+  testing::FakeMungeProbe munge;
+  testing::FakeDatabaseProbe database;
   auto all = AllCollectors();
   std::vector<const Collector*> enabled;
   for (const auto& c : all) enabled.push_back(c.get());  // every collector, also the optional
   PollerOptions opts;
   opts.version = "golden";
-  Poller poller(client, enabled, opts, std::make_shared<FrozenClock>());
+  Poller poller(client, enabled, opts, std::make_shared<FrozenClock>(), {&munge, &database});
   poller.PollOnce();
   std::string got = Normalize(poller.RenderAll());
 

@@ -5,8 +5,10 @@
 namespace slurm_exporter {
 namespace {
 
-const std::vector<CollectorChoice> kChoices = {
-    {"nodes", "n", true}, {"partitions", "p", true}, {"jobs_by_user", "u", false}};
+const std::vector<CollectorChoice> kChoices = {{"nodes", "n", true},
+                                               {"partitions", "p", true},
+                                               {"jobs_by_user", "u", false},
+                                               {"accounting_db", "d", false}};
 
 Result<ExporterConfig> Parse(std::vector<std::string> args) { return ParseFlags(args, kChoices); }
 
@@ -48,7 +50,7 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
     const char* needle;
   } cases[] = {
       {{"--bogus"}, "--bogus: unknown flag"},
-      {{"--collector.nope"}, "unknown collector 'nope' (known: nodes, partitions, jobs_by_user)"},
+      {{"--collector.nope"}, "unknown collector 'nope' (known: nodes, partitions, jobs_by_user"},
       {{"--slurm.poll-interval=0s"}, "not a positive duration"},
       {{"--slurm.poll-interval=fast"}, "not a positive duration"},
       {{"--slurm.poll-interval"}, "needs a value"},
@@ -66,6 +68,19 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
     EXPECT_NE(r.status().message().find(c.needle), std::string::npos)
         << r.status().message() << " should contain " << c.needle;
   }
+}
+
+TEST(FlagsTest, AccountingDbNeedsCredentials) {
+  auto r = Parse({"--accounting-db.my-cnf=/etc/exporter/my.cnf"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().accounting_db_my_cnf, "/etc/exporter/my.cnf");
+  EXPECT_EQ(r.value().enabled_collectors.back(), "accounting_db");
+  r = Parse({"--accounting-db.my-cnf=/x", "--no-collector.accounting_db"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.value().enabled_collectors, (std::vector<std::string>{"nodes", "partitions"}));
+  r = Parse({"--collector.accounting_db"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("needs --accounting-db.my-cnf"), std::string::npos);
 }
 
 TEST(FlagsTest, UsageListsCollectors) {

@@ -5,7 +5,7 @@
 
 #include <set>
 
-#include "collectors/job_text.h"
+#include "collectors/slurm_text.h"
 #include "collectors/wait_time.h"
 
 namespace slurm_exporter {

@@ -1,4 +1,4 @@
-#include "collectors/job_text.h"
+#include "collectors/slurm_text.h"
 
 #include <charconv>
 
@@ -92,6 +92,19 @@ uint64_t ArrayTaskCount(std::string_view expr) {
     start = end + 1;
   }
   return total;
+}
+
+std::string ParseAuthInfoSocket(std::string_view authinfo) {
+  size_t start = 0;
+  while (start <= authinfo.size()) {
+    size_t end = authinfo.find(',', start);
+    if (end == std::string_view::npos) end = authinfo.size();
+    std::string_view item = authinfo.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    if (item.rfind("socket=", 0) == 0) return std::string(item.substr(7));
+    start = end + 1;
+  }
+  return "";
 }
 
 std::string_view FirstPartition(std::string_view partitions) {

@@ -1,7 +1,8 @@
-// Pure parsers for job fields that libslurm hands over as text.
+// Pure parsers for values that libslurm hands over as text.
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace slurm_exporter {
@@ -20,5 +21,9 @@ uint64_t ArrayTaskCount(std::string_view expr);
 
 // First partition of a comma-separated list ("normal,debug" -> "normal").
 std::string_view FirstPartition(std::string_view partitions);
+
+// The munge socket from slurm.conf's AuthInfo ("socket=/run/munge/munge.socket.2,ttl=60");
+// "" when AuthInfo names none (munge's default socket is then used).
+std::string ParseAuthInfoSocket(std::string_view authinfo);
 
 }  // namespace slurm_exporter
