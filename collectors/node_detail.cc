@@ -29,21 +29,6 @@ void EmitSplit(MetricSink& out, const ResourceSplit& s, const Labels& base) {
 
 }  // namespace
 
-bool NodeUsable(const Node& node) {
-  if (node.flags & kNodeFlagNotResponding) return false;
-  switch (ClassifyNode(node.base, node.flags)) {
-    case PrimaryState::kIdle:
-    case PrimaryState::kMixed:
-    case PrimaryState::kAllocated:
-    case PrimaryState::kCompleting:
-    case PrimaryState::kPlanned:
-    case PrimaryState::kReserved:
-      return true;
-    default:
-      return false;
-  }
-}
-
 Status NodeDetailCollector::Collect(const Snapshot& snapshot, MetricSink& out) const {
   const auto& src = snapshot.nodes;
   if (!src.data) return SourceStatus(src, "nodes");

@@ -20,9 +20,6 @@ struct ResourceSplit {
     (usable ? idle : other) += total - alloc;
   }
 };
-// True when the node can take new work: idle, mixed, allocated, completing, planned or reserved,
-// and responding.
-bool NodeUsable(const Node& node);
 
 class NodeDetailCollector : public Collector {
  public:

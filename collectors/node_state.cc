@@ -82,6 +82,21 @@ std::string_view PrimaryStateName(PrimaryState s) {
   return "unknown";
 }
 
+bool NodeUsable(const Node& node) {
+  if (node.flags & kNodeFlagNotResponding) return false;
+  switch (ClassifyNode(node.base, node.flags)) {
+    case PrimaryState::kIdle:
+    case PrimaryState::kMixed:
+    case PrimaryState::kAllocated:
+    case PrimaryState::kCompleting:
+    case PrimaryState::kPlanned:
+    case PrimaryState::kReserved:
+      return true;
+    default:
+      return false;
+  }
+}
+
 const std::array<FlagCounter, 5>& FlagCounters() {
   static const std::array<FlagCounter, 5> kCounters = {{
       {"not_responding", "Nodes not responding to slurmctld (the '*' suffix in sinfo).",

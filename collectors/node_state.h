@@ -42,6 +42,10 @@ PrimaryState ClassifyNode(NodeBase base, uint32_t flags);
 // Lower-case name, as used in metric names and labels ("idle", "drained", ...).
 std::string_view PrimaryStateName(PrimaryState s);
 
+// True when the node can take new work: its primary state is idle, mixed, allocated,
+// completing, planned or reserved, and it responds. Node availability = usable / (all - future).
+bool NodeUsable(const Node& node);
+
 // Non-exclusive conditions counted separately (a node may be in several).
 struct FlagCounter {
   std::string_view name;  // metric suffix: slurm_nodes_<name>

@@ -13,6 +13,7 @@ NodeStateCounts CountNodeStates(const ClusterNodes& cluster, const std::vector<u
       if (n.flags & flags[i].mask) ++c.by_flag[i];
     }
     ++c.total;
+    if (NodeUsable(n)) ++c.usable;
   };
   if (indices == nullptr) {
     for (const Node& n : cluster.nodes) count(n);
@@ -40,6 +41,11 @@ Status NodesCollector::Collect(const Snapshot& snapshot, MetricSink& out) const 
     out.Gauge(fmt::format("slurm_nodes_{}", flags[i].name), flags[i].help, c.by_flag[i]);
   }
   out.Gauge("slurm_nodes", "Nodes known to slurmctld (every node has one primary state).", c.total);
+  out.Gauge("slurm_nodes_usable",
+            "Nodes that can run jobs: idle, mixed, allocated, completing, planned or reserved, "
+            "and responding. Availability = slurm_nodes_usable / (slurm_nodes - "
+            "slurm_nodes_future).",
+            c.usable);
   return SourceStatus(src, "nodes");
 }
 

@@ -13,6 +13,7 @@ struct NodeStateCounts {
   std::array<uint32_t, kPrimaryStateCount> by_state{};
   std::array<uint32_t, 5> by_flag{};  // indexed like FlagCounters()
   uint32_t total = 0;
+  uint32_t usable = 0;  // NodeUsable()
   uint32_t Of(PrimaryState s) const { return by_state[static_cast<size_t>(s)]; }
 };
 

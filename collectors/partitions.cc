@@ -42,6 +42,11 @@ Status PartitionsCollector::Collect(const Snapshot& snapshot, MetricSink& out) c
   for (size_t k = 0; k < cluster.partitions.size(); ++k) {
     out.Add(counts[k].total, {{"partition", cluster.partitions[k].name}});
   }
+  out.Gauge("slurm_partition_nodes_usable",
+            "Nodes of the partition that can run jobs (as slurm_nodes_usable).");
+  for (size_t k = 0; k < cluster.partitions.size(); ++k) {
+    out.Add(counts[k].usable, {{"partition", cluster.partitions[k].name}});
+  }
   out.Gauge("slurm_partition_nodes_not_responding", "Nodes of the partition not responding.");
   for (size_t k = 0; k < cluster.partitions.size(); ++k) {
     out.Add(counts[k].by_flag[0], {{"partition", cluster.partitions[k].name}});

@@ -12,7 +12,7 @@ PKGS=(
   libgtest-dev googletest libbenchmark-dev nlohmann-json3-dev libmariadb-dev
   # local cluster and tests
   slurmctld slurmd slurmdbd slurm-client munge mariadb-server mariadb-client
-  prometheus prometheus-alertmanager curl python3 procps
+  prometheus prometheus-alertmanager curl python3 python3-yaml procps
 )
 
 missing=()

@@ -57,6 +57,7 @@ TEST(NodesCollectorTest, CountsEveryNodeOnceByPrimaryState) {
   EXPECT_EQ(m["slurm_nodes_unknown"], 1);
   EXPECT_EQ(m["slurm_nodes_not_responding"], 2);
   EXPECT_EQ(m["slurm_nodes"], 8);
+  EXPECT_EQ(m["slurm_nodes_usable"], 3) << "idle, mixed, allocated";
   double sum = 0;
   for (size_t i = 0; i < kPrimaryStateCount; ++i) {
     std::string name = "slurm_nodes_" + std::string(PrimaryStateName(static_cast<PrimaryState>(i)));
@@ -103,6 +104,8 @@ TEST(PartitionsCollectorTest, CountsPerPartition) {
   EXPECT_EQ(m["slurm_partition_nodes{partition=debug,state=drained}"], 0);
   EXPECT_EQ(m["slurm_partition_nodes{partition=gpu,state=allocated}"], 1);
   EXPECT_EQ(m["slurm_partition_nodes_configured{partition=normal}"], 8);
+  EXPECT_EQ(m["slurm_partition_nodes_usable{partition=debug}"], 2);
+  EXPECT_EQ(m["slurm_partition_nodes_usable{partition=gpu}"], 1);
   EXPECT_EQ(m["slurm_partition_nodes_configured{partition=empty}"], 0);
   EXPECT_EQ(m["slurm_partition_nodes_not_responding{partition=normal}"], 2);
   EXPECT_EQ(m["slurm_partition_state{partition=gpu,state=drain}"], 1);

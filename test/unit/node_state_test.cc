@@ -65,7 +65,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{NodeBase::kIdle, kNodeFlagInvalidReg | kNodeFlagDrain, PrimaryState::kInval},
         // power flags do not change the primary state
         Case{NodeBase::kIdle, kNodeFlagPoweredDown, PrimaryState::kIdle},
-        Case{NodeBase::kIdle, kNodeFlagNotResponding, PrimaryState::kIdle}));
+        Case{NodeBase::kIdle, kNodeFlagNotResponding, PrimaryState::kIdle}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+      return std::to_string(info.index) + "_" + std::string(PrimaryStateName(info.param.want));
+    });
 
 TEST(PrimaryStateNameTest, NamesAreUniqueAndLowercase) {
   std::set<std::string_view> seen;
