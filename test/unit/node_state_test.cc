@@ -66,8 +66,9 @@ INSTANTIATE_TEST_SUITE_P(
         // power flags do not change the primary state
         Case{NodeBase::kIdle, kNodeFlagPoweredDown, PrimaryState::kIdle},
         Case{NodeBase::kIdle, kNodeFlagNotResponding, PrimaryState::kIdle}),
-    [](const ::testing::TestParamInfo<Case>& info) {
-      return std::to_string(info.index) + "_" + std::string(PrimaryStateName(info.param.want));
+    [](const ::testing::TestParamInfo<Case>& param_info) {
+      return std::to_string(param_info.index) + "_" +
+             std::string(PrimaryStateName(param_info.param.want));
     });
 
 TEST(PrimaryStateNameTest, NamesAreUniqueAndLowercase) {
