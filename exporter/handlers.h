@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "exporter/http_server.h"
+#include "common/http_server.h"
 #include "exporter/poller.h"
 
 namespace slurm_exporter {

@@ -9,10 +9,10 @@
 #include "collectors/all_collectors.h"
 #include "collectors/probes.h"
 #include "collectors/slurm/libslurm_client.h"
+#include "common/http_server.h"
 #include "common/log.h"
 #include "exporter/flags.h"
 #include "exporter/handlers.h"
-#include "exporter/http_server.h"
 #include "exporter/poller.h"
 
 using namespace slurm_exporter;

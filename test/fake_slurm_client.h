@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "collectors/probes.h"
 #include "collectors/slurm/client.h"
@@ -71,6 +72,14 @@ class FakeSlurmClient : public SlurmClient {
     return resources;
   }
   std::string MungeSocket() const override { return "/fake/munge.socket"; }
+  std::vector<std::string> updates;  // "drain n1 reason" / "resume n1"
+  Status update_error;
+  Status UpdateNode(const std::string& node, NodeUpdate what, const std::string& reason) override {
+    if (!update_error.ok()) return update_error;
+    updates.push_back(what == NodeUpdate::kDrain ? "drain " + node + " " + reason
+                                                 : "resume " + node);
+    return Status::Ok();
+  }
 };
 
 class FakeMungeProbe : public MungeProbe {

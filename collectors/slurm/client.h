@@ -33,6 +33,11 @@ class SlurmClient {
   virtual Result<std::shared_ptr<const DbdStats>> LoadDbdStats() = 0;
   // Licenses and reservations.
   virtual Result<std::shared_ptr<const LicensesAndReservations>> LoadResources() = 0;
+  // Drains a node with a reason, or resumes it (slurm_update_node; needs root, SlurmUser or
+  // AdminLevel=Admin).
+  enum class NodeUpdate { kDrain, kResume };
+  virtual Status UpdateNode(const std::string& node, NodeUpdate what,
+                            const std::string& reason) = 0;
   // The munge socket named by AuthInfo in the local slurm.conf ("" for munge's default).
   virtual std::string MungeSocket() const = 0;
   // Version of the Slurm API compiled in ("22.05.8"), for build info.

@@ -459,6 +459,27 @@ Result<ControllerPing> LibSlurmClient::Ping() {
   return p;
 }
 
+Status LibSlurmClient::UpdateNode(const std::string& node, NodeUpdate what,
+                                  const std::string& reason) {
+  update_node_msg_t msg;
+  slurm_init_update_node_msg(&msg);
+  std::string names = node;
+  std::string why = reason;
+  msg.node_names = names.data();
+  if (what == NodeUpdate::kDrain) {
+    msg.node_state = NODE_STATE_DRAIN;
+    msg.reason = why.data();
+    msg.reason_uid = static_cast<uint32_t>(getuid());
+  } else {
+    msg.node_state = NODE_RESUME;
+  }
+  if (slurm_update_node(&msg) != SLURM_SUCCESS) {
+    return SlurmError(what == NodeUpdate::kDrain ? "slurm_update_node(drain " + node + ")"
+                                                 : "slurm_update_node(resume " + node + ")");
+  }
+  return Status::Ok();
+}
+
 std::string LibSlurmClient::MungeSocket() const {
   return slurm_conf.authinfo ? ParseAuthInfoSocket(slurm_conf.authinfo) : std::string();
 }

@@ -29,6 +29,7 @@ class LibSlurmClient : public SlurmClient {
   Result<std::shared_ptr<const DbdStats>> LoadDbdStats() override;
   Result<std::shared_ptr<const LicensesAndReservations>> LoadResources() override;
   std::string MungeSocket() const override;
+  Status UpdateNode(const std::string& node, NodeUpdate what, const std::string& reason) override;
   std::string ApiVersion() const override;
 
   const std::string& conf_path() const { return conf_path_; }

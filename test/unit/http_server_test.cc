@@ -1,5 +1,5 @@
 // HttpServer on a real loopback socket: routing, methods, errors, content types.
-#include "exporter/http_server.h"
+#include "common/http_server.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

@@ -25,7 +25,10 @@ struct HttpRequest {
   std::string path;
   std::string query;
   std::string accept_encoding;
+  std::string authorization;
+  std::string content_type;
   std::string remote_addr;
+  std::string body;  // for POST; at most Options::max_body_bytes
 };
 
 struct HttpResponse {
@@ -47,13 +50,17 @@ class HttpServer {
     std::string listen_address = ":9341";
     int max_requests = 8;
     int request_timeout_ms = 10000;
+    size_t max_body_bytes = 1 << 20;
   };
   explicit HttpServer(Options options);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // GET and HEAD on `path`.
   void Handle(const std::string& path, HttpHandler handler);
+  // POST on `path` (the body is read first; larger than max_body_bytes gives 413).
+  void HandlePost(const std::string& path, HttpHandler handler);
   Status Start();
   void Stop();
   // Ports actually listened on (useful with port 0).
@@ -66,6 +73,7 @@ class HttpServer {
   static int OnRequest(mg_connection* conn, void* self);
   Options options_;
   std::map<std::string, HttpHandler> handlers_;
+  std::map<std::string, HttpHandler> post_handlers_;
   mg_context* ctx_ = nullptr;
 };
 

@@ -1,4 +1,4 @@
-#include "exporter/http_server.h"
+#include "common/http_server.h"
 
 #include <civetweb.h>
 #include <fmt/format.h>
@@ -30,6 +30,14 @@ const char* StatusText(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 413:
+      return "Payload Too Large";
+    case 202:
+      return "Accepted";
+    case 403:
+      return "Forbidden";
+    case 409:
+      return "Conflict";
     case 500:
       return "Internal Server Error";
     case 503:
@@ -68,15 +76,23 @@ HttpServer::~HttpServer() { Stop(); }
 void HttpServer::Handle(const std::string& path, HttpHandler handler) {
   handlers_[path] = std::move(handler);
 }
+void HttpServer::HandlePost(const std::string& path, HttpHandler handler) {
+  post_handlers_[path] = std::move(handler);
+}
 
 HttpResponse HttpServer::Dispatch(const HttpRequest& req) const {
-  auto it = handlers_.find(req.path);
-  if (it == handlers_.end()) {
-    return HttpResponse{404, "text/plain; charset=utf-8", "404 page not found\n", {}};
-  }
-  if (req.method != "GET" && req.method != "HEAD") {
+  const bool is_post = req.method == "POST";
+  const auto& table = is_post ? post_handlers_ : handlers_;
+  auto it = table.find(req.path);
+  if (it == table.end() || (!is_post && req.method != "GET" && req.method != "HEAD")) {
+    const bool get_known = handlers_.count(req.path) > 0;
+    const bool post_known = post_handlers_.count(req.path) > 0;
+    if (!get_known && !post_known) {
+      return HttpResponse{404, "text/plain; charset=utf-8", "404 page not found\n", {}};
+    }
+    std::string allow = get_known ? (post_known ? "GET, HEAD, POST" : "GET, HEAD") : "POST";
     return HttpResponse{
-        405, "text/plain; charset=utf-8", "method not allowed\n", {{"Allow", "GET, HEAD"}}};
+        405, "text/plain; charset=utf-8", "method not allowed\n", {{"Allow", allow}}};
   }
   try {
     return it->second(req);
@@ -96,9 +112,31 @@ int HttpServer::OnRequest(mg_connection* conn, void* self) {
   req.query = info->query_string ? info->query_string : "";
   req.remote_addr = info->remote_addr;
   if (const char* ae = mg_get_header(conn, "Accept-Encoding")) req.accept_encoding = ae;
+  if (const char* a = mg_get_header(conn, "Authorization")) req.authorization = a;
+  if (const char* ct = mg_get_header(conn, "Content-Type")) req.content_type = ct;
+  auto* server = static_cast<HttpServer*>(self);
   HttpResponse resp;
+  bool too_large = false;
+  if (req.method == "POST") {
+    const size_t limit = server->options_.max_body_bytes;
+    if (info->content_length > static_cast<long long>(limit)) {
+      too_large = true;
+    } else {
+      char buf[8192];
+      int n;
+      while ((n = mg_read(conn, buf, sizeof(buf))) > 0) {
+        if (req.body.size() + static_cast<size_t>(n) > limit) {
+          too_large = true;
+          break;
+        }
+        req.body.append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
   try {
-    resp = static_cast<HttpServer*>(self)->Dispatch(req);
+    resp = too_large
+               ? HttpResponse{413, "text/plain; charset=utf-8", "request body too large\n", {}}
+               : server->Dispatch(req);
   } catch (...) {
     resp = HttpResponse{500, "text/plain; charset=utf-8", "internal error\n", {}};
   }
