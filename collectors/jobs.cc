@@ -164,10 +164,10 @@ Status JobsCollector::Collect(const Snapshot& snapshot, MetricSink& out) const {
       m.histogram.bucket.push_back({h ? h->count : 0, std::numeric_limits<double>::infinity()});
       f.metric.push_back(std::move(m));
     };
-    for (const auto& [name, p] : c.partitions) {
-      (void)p;
+    for (const auto& entry : c.partitions) {
+      const std::string& name = entry.first;
       auto it = std::find_if(w.by_partition.begin(), w.by_partition.end(),
-                             [&](const auto& e) { return e.first == name; });
+                             [&name](const auto& e) { return e.first == name; });
       emit(name, it == w.by_partition.end() ? nullptr : &it->second);
     }
     for (const auto& [name, h] : w.by_partition) {  // partitions that no longer have jobs

@@ -248,7 +248,8 @@ template <typename T>
 struct Source {
   std::shared_ptr<const T> data;
   Status status = Status::Error("load", "not loaded yet");
-  double duration_seconds = 0;   // time spent in the library calls of this poll
+  double duration_seconds = 0;   // time of this poll's load (library calls + conversion)
+  double library_seconds = 0;    // of which inside the library calls (RPCs)
   double last_success_time = 0;  // unix seconds of the last successful load, 0 if never
   bool attempted = false;        // false when no enabled collector needs this source
   bool fresh() const { return attempted && status.ok(); }

@@ -13,16 +13,18 @@ namespace {
 
 template <typename T, typename LoadFn>
 void LoadSource(Source<T>& out, const Source<T>* previous, const Clock& clock, double now,
-                LoadFn load) {
+                LoadFn load, SlurmClient* lib = nullptr) {
   out.attempted = true;
   if (previous) {
     out.data = previous->data;
     out.last_success_time = previous->last_success_time;
   }
   double t0 = clock.Monotonic();
+  if (lib) lib->TakeLibrarySeconds();
   try {
     auto r = load();
     out.duration_seconds = clock.Monotonic() - t0;
+    if (lib) out.library_seconds = lib->TakeLibrarySeconds();
     if (r.ok()) {
       out.data = std::move(r).value();
       out.status = Status::Ok();
@@ -69,12 +71,15 @@ void Poller::PollOnce() {
   snap->time = now;
   const Snapshot* prev = previous_.get();
   // Ping first: it is the cheapest call and tells whether slurmctld answers at all.
-  LoadSource(snap->ping, prev ? &prev->ping : nullptr, clock, now, [&]() {
-    auto r = client_.Ping();
-    if (!r.ok()) return Result<std::shared_ptr<const ControllerPing>>(r.status());
-    return Result<std::shared_ptr<const ControllerPing>>(
-        std::make_shared<const ControllerPing>(r.value()));
-  });
+  LoadSource(
+      snap->ping, prev ? &prev->ping : nullptr, clock, now,
+      [&]() {
+        auto r = client_.Ping();
+        if (!r.ok()) return Result<std::shared_ptr<const ControllerPing>>(r.status());
+        return Result<std::shared_ptr<const ControllerPing>>(
+            std::make_shared<const ControllerPing>(r.value()));
+      },
+      &client_);
   if (snap->ping.status.ok() && snap->ping.data && !snap->ping.data->reachable) {
     snap->ping.status = Status::Error("slurm_ping", snap->ping.data->error);
   }
@@ -84,7 +89,7 @@ void Poller::PollOnce() {
   auto ctld_source = [&](auto& dst, const auto* prev_src, uint32_t bit, const char* op, auto load) {
     if (!(needed & bit)) return;
     if (reachable || !prev_src) {
-      LoadSource(dst, prev_src, clock, now, load);
+      LoadSource(dst, prev_src, clock, now, load, &client_);
     } else {
       dst = *prev_src;
       dst.attempted = true;
@@ -103,8 +108,9 @@ void Poller::PollOnce() {
               "slurm_load_licenses", [&]() { return client_.LoadResources(); });
   // Not served by slurmctld: loaded whatever the controller does.
   if (needed & kSourceDbd) {
-    LoadSource(snap->dbd, prev ? &prev->dbd : nullptr, clock, now,
-               [&]() { return client_.LoadDbdStats(); });
+    LoadSource(
+        snap->dbd, prev ? &prev->dbd : nullptr, clock, now,
+        [&]() { return client_.LoadDbdStats(); }, &client_);
   }
   if ((needed & kSourceMunge) && probes_.munge) {
     LoadSource(snap->munge, prev ? &prev->munge : nullptr, clock, now, [&]() {
@@ -122,10 +128,15 @@ void Poller::PollOnce() {
     bool attempted;
     const Status* status;
     double seconds;
+    double library_seconds;
     double last_success;
   };
   auto view = [](std::string_view name, const auto& src) {
-    return SourceView{name, src.attempted, &src.status, src.duration_seconds,
+    return SourceView{name,
+                      src.attempted,
+                      &src.status,
+                      src.duration_seconds,
+                      src.library_seconds,
                       src.last_success_time};
   };
   const SourceView sources[] = {
@@ -177,6 +188,12 @@ void Poller::PollOnce() {
   for (const auto& s : sources) {
     if (s.attempted) self.Add(s.seconds, {{"source", std::string(s.name)}});
   }
+  self.Gauge("slurm_exporter_source_library_seconds",
+             "Of slurm_exporter_source_duration_seconds, the time inside library calls (RPCs); "
+             "the rest is the exporter's own conversion.");
+  for (const auto& s : sources) {
+    if (s.attempted) self.Add(s.library_seconds, {{"source", std::string(s.name)}});
+  }
   self.Gauge("slurm_exporter_source_success", "1 when the source loaded in the last poll.");
   for (const auto& s : sources) {
     if (s.attempted) self.Add(s.status->ok() ? 1 : 0, {{"source", std::string(s.name)}});
@@ -209,10 +226,21 @@ void Poller::PollOnce() {
   for (auto& f : self.families()) families.push_back(std::move(f));
 
   auto expo = std::make_shared<Exposition>();
+  const double ser0 = clock.Monotonic();
   try {
     expo->body = prometheus::TextSerializer().Serialize(families);
   } catch (const std::exception& e) {
     log::Error("serialization failed", {{"err", e.what()}});
+  }
+  const double serialize_seconds = clock.Monotonic() - ser0;
+  {
+    // The serialization time of this exposition, appended to it (it cannot be inside the
+    // families it measures).
+    MetricSink tail;
+    tail.Gauge("slurm_exporter_serialize_duration_seconds",
+               "Time to serialize the last poll's exposition (once per poll, not per scrape).",
+               serialize_seconds);
+    expo->body += prometheus::TextSerializer().Serialize(tail.families());
   }
   expo->slurm_reachable = reachable;
   expo->finished_at = clock.Now();

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing, builds, starts a real local Slurm cluster (munged, MariaDB,
 # slurmdbd, slurmctld, 4 slurmd + 2 never-started nodes) with some jobs and a drained node, then
-# slurm_exporter, Prometheus (scraping it, with the bundled rules) and Alertmanager, all on
+# slurm_exporter, slurm_remediator (dry-run), Prometheus (scraping the exporter, with the
+# bundled rules) and Alertmanager (routing remediation alerts to the remediator), all on
 # loopback. Prints the URLs to open. `scripts/demo.sh stop` stops everything it started, by pid.
 #
 # usage: scripts/demo.sh [start|stop|status]
@@ -12,6 +13,7 @@ demo=${DEMO_DIR:-/tmp/slurm-exporter-demo}
 exporter_port=${DEMO_EXPORTER_PORT:-9341}
 prom_port=${DEMO_PROMETHEUS_PORT:-9090}
 am_port=${DEMO_ALERTMANAGER_PORT:-9093}
+rem_port=${DEMO_REMEDIATOR_PORT:-9342}
 action=${1:-start}
 
 stop_all() {
@@ -39,11 +41,11 @@ esac
 
 scripts/install-deps.sh
 cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLURM_EXPORTER_TESTS=OFF >/dev/null
-cmake --build build/demo -j"$(nproc)" --target slurm_exporter
+cmake --build build/demo -j"$(nproc)" --target slurm_exporter slurm_remediator
 
 stop_all
 rm -rf "$demo"
-mkdir -p "$demo"/{pids,log,prometheus,alertmanager}
+mkdir -p "$demo"/{pids,log,prometheus,alertmanager,remediator}
 test/cluster/start.sh --dir "$demo/cluster" --ghost-nodes 2 >/dev/null
 # shellcheck disable=SC1091
 source "$demo/cluster/env"
@@ -65,6 +67,22 @@ start_bg() {  # start_bg NAME CMD...
 }
 start_bg slurm_exporter "$root/build/demo/slurm_exporter" \
   --web.listen-address="127.0.0.1:$exporter_port" --slurm.poll-interval=5s
+
+# The remediator in dry-run: it decides and audits, and changes nothing in Slurm.
+head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$demo/remediator/token"
+chmod 0600 "$demo/remediator/token"
+cat >"$demo/remediator/policy.json" <<JSON
+{
+  "dry_run": true,
+  "rules": [{"alertname": "SLURMNodeNotResponding", "matchers": {"remediation": "drain"}}],
+  "max_drained_nodes": 2,
+  "max_drained_fraction": 0.5,
+  "rate_limit": {"drains": 5, "window_seconds": 600}
+}
+JSON
+start_bg slurm_remediator "$root/build/demo/slurm_remediator" \
+  --policy.file="$demo/remediator/policy.json" --audit.log="$demo/remediator/audit.jsonl" \
+  --web.listen-address="127.0.0.1:$rem_port" --web.auth-token-file="$demo/remediator/token"
 
 rules=""
 for f in "$root"/alerts/rules/*.yaml; do [ -f "$f" ] && rules="$rules    - $f"$'\n'; done
@@ -92,8 +110,20 @@ route:
   group_wait: 5s
   group_interval: 10s
   repeat_interval: 1h
+  routes:
+    - receiver: slurm-remediator
+      matchers: ['remediation="drain"']
+      continue: true
 receivers:
   - name: default
+  - name: slurm-remediator
+    webhook_configs:
+      - url: http://127.0.0.1:$rem_port/api/v1/alerts
+        send_resolved: true
+        http_config:
+          authorization:
+            type: Bearer
+            credentials_file: $demo/remediator/token
 YML
 start_bg alertmanager prometheus-alertmanager --config.file="$demo/alertmanager/alertmanager.yml" \
   --storage.path="$demo/alertmanager/data" --web.listen-address="127.0.0.1:$am_port" \
@@ -112,6 +142,7 @@ cat <<TXT
 
 Slurm demo cluster and monitoring are running (state in $demo):
   slurm_exporter  http://127.0.0.1:$exporter_port/metrics
+  remediator      http://127.0.0.1:$rem_port/metrics  (dry-run; status: curl -H "Authorization: Bearer \$(cat $demo/remediator/token)" http://127.0.0.1:$rem_port/api/v1/status)
   Prometheus      http://127.0.0.1:$prom_port/
   Alertmanager    http://127.0.0.1:$am_port/
   Slurm CLI       export SLURM_CONF=$SLURM_CONF; sinfo; squeue

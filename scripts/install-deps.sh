@@ -7,12 +7,12 @@ set -euo pipefail
 
 PKGS=(
   # build
-  cmake g++ make pkg-config clang-format
+  cmake g++ make pkg-config clang-format clang libclang-rt-14-dev
   prometheus-cpp-dev libcivetweb-dev libslurm-dev libmunge-dev libfmt-dev
   libgtest-dev googletest libbenchmark-dev nlohmann-json3-dev libmariadb-dev
   # local cluster and tests
   slurmctld slurmd slurmdbd slurm-client munge mariadb-server mariadb-client
-  prometheus prometheus-alertmanager curl python3 python3-yaml procps
+  prometheus prometheus-alertmanager curl python3 python3-yaml procps wrk
 )
 
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, checks formatting, builds with warnings as errors,
 # runs unit, golden, rules and end-to-end tests (the e2e tests start a real local Slurm cluster
-# themselves), then repeats unit/golden/e2e under ASan+UBSan and the concurrent parts under TSan.
+# themselves), then repeats unit/golden/e2e under ASan+UBSan and the concurrent parts under TSan,
+# and fuzzes the parsers of outside input (libFuzzer, bounded time).
 #
 # usage: scripts/test.sh [--quick]   (--quick: skip the sanitizer builds)
 set -euo pipefail
@@ -63,6 +64,22 @@ build() {  # build DIR CMAKE_ARGS...
   cmake --build "$dir" -j"$jobs"
 }
 
+fuzz_build() {
+  CC=clang CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSLURM_EXPORTER_FUZZ=ON -DSLURM_EXPORTER_TESTS=OFF >/dev/null
+  cmake --build build/fuzz -j"$jobs" --target webhook_fuzz policy_fuzz
+}
+fuzz_run() {  # fuzz_run TARGET: ${FUZZ_SECONDS:-30}s from the checked-in corpus
+  local f=$1 seeds work
+  seeds="test/fuzz/corpus/${f%_fuzz}"
+  work=$(mktemp -d)
+  "build/fuzz/$f" -max_total_time="${FUZZ_SECONDS:-30}" -print_final_stats=1 \
+    -artifact_prefix="$work/" "$work" "$seeds" 2>&1 | grep -E '^(stat::number_of_executed_units|INFO: Done|==[0-9]+==ERROR|SUMMARY)' 
+  local rc=${PIPESTATUS[0]}
+  rm -rf "$work"
+  return "$rc"
+}
+
 step "format" format_check
 step "no-cli" no_cli_check
 step "build" build build/release
@@ -77,6 +94,10 @@ if [ $quick = 0 ]; then
   step "tests-asan" ctest --test-dir build/asan --output-on-failure -j"$jobs" -L 'unit|golden|e2e'
   step "build-tsan" build build/tsan -DCMAKE_BUILD_TYPE=Debug -DSLURM_EXPORTER_SANITIZE=thread
   step "tests-tsan" ctest --test-dir build/tsan --output-on-failure -j"$jobs" -L unit
+  step "build-fuzz" fuzz_build
+  for f in webhook_fuzz policy_fuzz; do
+    step "fuzz-$f" fuzz_run "$f"
+  done
 fi
 
 echo

@@ -40,6 +40,9 @@ class SlurmClient {
                             const std::string& reason) = 0;
   // The munge socket named by AuthInfo in the local slurm.conf ("" for munge's default).
   virtual std::string MungeSocket() const = 0;
+  // Seconds spent inside library calls (RPCs) since the last call of this function: lets the
+  // poller split a source's load time into library time and our own conversion time.
+  virtual double TakeLibrarySeconds() { return 0; }
   // Version of the Slurm API compiled in ("22.05.8"), for build info.
   virtual std::string ApiVersion() const = 0;
 };

@@ -305,7 +305,17 @@ JobState MapJobState(uint32_t state) {
 
 }  // namespace
 
+// Runs a library call and adds its duration to `acc`.
+template <typename F>
+auto Timed(double& acc, F&& f) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = f();
+  acc += SecondsSince(t0);
+  return r;
+}
+
 struct LibSlurmClient::State {
+  double library_seconds = 0;
   NodeMsg nodes;
   PartMsg parts;
   std::shared_ptr<const ClusterNodes> converted;
@@ -412,6 +422,12 @@ Result<std::unique_ptr<LibSlurmClient>> LibSlurmClient::Create(const std::string
   return std::unique_ptr<LibSlurmClient>(new LibSlurmClient(path));
 }
 
+double LibSlurmClient::TakeLibrarySeconds() {
+  double s = state_->library_seconds;
+  state_->library_seconds = 0;
+  return s;
+}
+
 std::string LibSlurmClient::ApiVersion() const {
   return fmt::format("{:02}.{:02}.{}", SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER),
                      SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
@@ -429,7 +445,7 @@ Result<ControllerPing> LibSlurmClient::Ping() {
                  : "unknown";
     h.role = i == 0 ? "primary" : fmt::format("backup{}", i);
     auto t0 = std::chrono::steady_clock::now();
-    int rc = slurm_ping(static_cast<int>(i));
+    int rc = Timed(st.library_seconds, [&] { return slurm_ping(static_cast<int>(i)); });
     h.latency_seconds = SecondsSince(t0);
     if (rc == SLURM_SUCCESS) {
       h.up = true;
@@ -445,7 +461,8 @@ Result<ControllerPing> LibSlurmClient::Ping() {
   }
   if (p.reachable) {
     slurm_conf_t* conf = nullptr;
-    if (slurm_load_ctl_conf(st.conf_update, &conf) == SLURM_SUCCESS) {
+    if (Timed(st.library_seconds, [&] { return slurm_load_ctl_conf(st.conf_update, &conf); }) ==
+        SLURM_SUCCESS) {
       std::unique_ptr<slurm_conf_t, CtlConfFree> owned(conf);
       st.conf_update = conf->last_update;
       st.cluster_name = Str(conf->cluster_name);
@@ -488,7 +505,9 @@ Result<std::shared_ptr<const SchedulerStats>> LibSlurmClient::LoadSchedulerStats
   stats_info_request_msg_t req{};
   req.command_id = STAT_COMMAND_GET;
   stats_info_response_msg_t* raw = nullptr;
-  if (slurm_get_statistics(&raw, &req) != SLURM_SUCCESS || raw == nullptr) {
+  if (Timed(state_->library_seconds, [&] { return slurm_get_statistics(&raw, &req); }) !=
+          SLURM_SUCCESS ||
+      raw == nullptr) {
     return SlurmError("slurm_get_statistics");
   }
   std::unique_ptr<stats_info_response_msg_t, StatsFree> r(raw);
@@ -565,7 +584,7 @@ Result<std::shared_ptr<const DbdStats>> LibSlurmClient::LoadDbdStats() {
   auto out = std::make_shared<DbdStats>();
   slurmdb_stats_rec_t* raw = nullptr;
   auto t0 = std::chrono::steady_clock::now();
-  int rc = slurmdb_get_stats(st.db_conn, &raw);
+  int rc = Timed(st.library_seconds, [&] { return slurmdb_get_stats(st.db_conn, &raw); });
   out->latency_seconds = SecondsSince(t0);
   std::unique_ptr<slurmdb_stats_rec_t, DbdStatsFree> rec(raw);
   if (rc != SLURM_SUCCESS) {
@@ -617,7 +636,9 @@ Result<std::shared_ptr<const LicensesAndReservations>> LibSlurmClient::LoadResou
   State& st = *state_;
   bool changed = false;
   license_info_msg_t* lic = nullptr;
-  if (slurm_load_licenses(st.resources ? st.lic_update : 0, &lic, SHOW_ALL) == SLURM_SUCCESS) {
+  if (Timed(st.library_seconds, [&] {
+        return slurm_load_licenses(st.resources ? st.lic_update : 0, &lic, SHOW_ALL);
+      }) == SLURM_SUCCESS) {
     std::unique_ptr<license_info_msg_t, LicFree> owned(lic);
     st.lic_update = lic->last_update;
     st.licenses.clear();
@@ -630,7 +651,9 @@ Result<std::shared_ptr<const LicensesAndReservations>> LibSlurmClient::LoadResou
     return SlurmError("slurm_load_licenses");
   }
   reserve_info_msg_t* resv = nullptr;
-  if (slurm_load_reservations(st.resources ? st.resv_update : 0, &resv) == SLURM_SUCCESS) {
+  if (Timed(st.library_seconds, [&] {
+        return slurm_load_reservations(st.resources ? st.resv_update : 0, &resv);
+      }) == SLURM_SUCCESS) {
     std::unique_ptr<reserve_info_msg_t, ResvFree> owned(resv);
     st.resv_update = resv->last_update;
     st.reservations.clear();
@@ -663,7 +686,9 @@ Result<std::shared_ptr<const LicensesAndReservations>> LibSlurmClient::LoadResou
 Result<std::shared_ptr<const Jobs>> LibSlurmClient::LoadJobs() {
   State& st = *state_;
   job_info_msg_t* raw = nullptr;
-  if (slurm_load_jobs(st.jobs ? st.jobs_update : 0, &raw, SHOW_ALL) != SLURM_SUCCESS) {
+  if (Timed(st.library_seconds, [&] {
+        return slurm_load_jobs(st.jobs ? st.jobs_update : 0, &raw, SHOW_ALL);
+      }) != SLURM_SUCCESS) {
     if (slurm_get_errno() == SLURM_NO_CHANGE_IN_DATA && st.jobs) return st.jobs;
     return SlurmError("slurm_load_jobs");
   }
@@ -723,7 +748,9 @@ Result<std::shared_ptr<const ClusterNodes>> LibSlurmClient::LoadNodes() {
 
   partition_info_msg_t* parts = nullptr;
   time_t parts_since = st.parts ? st.parts->last_update : 0;
-  if (slurm_load_partitions(parts_since, &parts, SHOW_ALL) == SLURM_SUCCESS) {
+  if (Timed(st.library_seconds, [&] {
+        return slurm_load_partitions(parts_since, &parts, SHOW_ALL);
+      }) == SLURM_SUCCESS) {
     st.parts.reset(parts);
     changed = true;
   } else if (slurm_get_errno() != SLURM_NO_CHANGE_IN_DATA || !st.parts) {
@@ -733,8 +760,10 @@ Result<std::shared_ptr<const ClusterNodes>> LibSlurmClient::LoadNodes() {
   node_info_msg_t* nodes = nullptr;
   time_t nodes_since = st.nodes ? st.nodes->last_update : 0;
   // SHOW_DETAIL: gres_used (allocated GPUs) is only sent with it.
-  if (slurm_load_node(nodes_since, &nodes, SHOW_ALL | SHOW_MIXED | SHOW_FUTURE | SHOW_DETAIL) ==
-      SLURM_SUCCESS) {
+  if (Timed(st.library_seconds, [&] {
+        return slurm_load_node(nodes_since, &nodes,
+                               SHOW_ALL | SHOW_MIXED | SHOW_FUTURE | SHOW_DETAIL);
+      }) == SLURM_SUCCESS) {
     st.nodes.reset(nodes);
     changed = true;
   } else if (slurm_get_errno() != SLURM_NO_CHANGE_IN_DATA || !st.nodes) {

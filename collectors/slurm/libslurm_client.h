@@ -31,6 +31,7 @@ class LibSlurmClient : public SlurmClient {
   std::string MungeSocket() const override;
   Status UpdateNode(const std::string& node, NodeUpdate what, const std::string& reason) override;
   std::string ApiVersion() const override;
+  double TakeLibrarySeconds() override;
 
   const std::string& conf_path() const { return conf_path_; }
 

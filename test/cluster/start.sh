@@ -4,6 +4,7 @@
 #   and one slurmd per compute node (slurmd -N NAME), plus optional never-started nodes.
 #
 # usage: test/cluster/start.sh [--dir DIR] [--nodes N] [--ghost-nodes N] [--no-db] [--port-base P]
+#                              [--max-jobs N]   (MaxJobCount, default 10000)
 #
 # Writes DIR/env (source it: SLURM_CONF, CLUSTER_DIR, ports, pids) and prints DIR.
 # Every daemon runs in the foreground under setsid; its pid is recorded in DIR/pids/NAME.pid and
@@ -16,6 +17,7 @@ nodes=4
 ghosts=0
 with_db=1
 port_base=""
+max_jobs=10000
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir=$2; shift 2 ;;
@@ -23,6 +25,7 @@ while [ $# -gt 0 ]; do
     --ghost-nodes) ghosts=$2; shift 2 ;;
     --no-db) with_db=0; shift ;;
     --port-base) port_base=$2; shift 2 ;;
+    --max-jobs) max_jobs=$2; shift 2 ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "start.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -161,6 +164,7 @@ conf="$dir/etc/slurm.conf"
   echo "MessageTimeout=5"
   echo "InactiveLimit=0"
   echo "MinJobAge=30"
+  echo "MaxJobCount=$max_jobs"
   echo "KillWait=2"
   echo "MpiDefault=none"
   echo "GresTypes=gpu"
