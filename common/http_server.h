@@ -32,10 +32,19 @@ struct HttpRequest {
 };
 
 struct HttpResponse {
+  HttpResponse() = default;
+  HttpResponse(int status_code, std::string type, std::string text,
+               std::vector<std::pair<std::string, std::string>> extra_headers = {})
+      : status(status_code),
+        content_type(std::move(type)),
+        body(std::move(text)),
+        headers(std::move(extra_headers)) {}
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Sent before `body` without being copied (a large body shared by many responses).
+  std::shared_ptr<const std::string> prefix;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

@@ -2,12 +2,20 @@
 
 #include <fmt/format.h>
 
+#include "common/gzip.h"
+
 namespace slurm_exporter {
 
 void RegisterExporterHandlers(HttpServer& server, const Poller& poller,
                               const std::string& telemetry_path, const std::string& version) {
-  server.Handle(telemetry_path, [&poller](const HttpRequest&) {
-    return HttpResponse{200, kExpositionContentType, poller.RenderAll(), {}};
+  server.Handle(telemetry_path, [&poller](const HttpRequest& req) {
+    const bool gzip = AcceptsGzip(req.accept_encoding);
+    Poller::Rendered r = poller.Render(gzip);
+    HttpResponse resp{200, kExpositionContentType, std::move(r.tail), {}};
+    resp.prefix = std::move(r.prefix);
+    resp.headers.push_back({"Vary", "Accept-Encoding"});
+    if (gzip) resp.headers.push_back({"Content-Encoding", "gzip"});
+    return resp;
   });
   server.Handle("/-/healthy", [](const HttpRequest&) {
     return HttpResponse{200, "text/plain; charset=utf-8", "Healthy\n", {}};

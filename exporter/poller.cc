@@ -1,11 +1,13 @@
 #include "exporter/poller.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <prometheus/text_serializer.h>
 
 #include <chrono>
 #include <exception>
 
+#include "common/gzip.h"
 #include "common/log.h"
 
 namespace slurm_exporter {
@@ -227,21 +229,26 @@ void Poller::PollOnce() {
 
   auto expo = std::make_shared<Exposition>();
   const double ser0 = clock.Monotonic();
+  std::string body;
   try {
-    expo->body = prometheus::TextSerializer().Serialize(families);
+    body = prometheus::TextSerializer().Serialize(families);
   } catch (const std::exception& e) {
     log::Error("serialization failed", {{"err", e.what()}});
   }
+  families.clear();
+  families.shrink_to_fit();
   const double serialize_seconds = clock.Monotonic() - ser0;
   {
     // The serialization time of this exposition, appended to it (it cannot be inside the
     // families it measures).
     MetricSink tail;
     tail.Gauge("slurm_exporter_serialize_duration_seconds",
-               "Time to serialize the last poll's exposition (once per poll, not per scrape).",
+               "Time to serialize (and gzip) the last poll's exposition, once per poll.",
                serialize_seconds);
-    expo->body += prometheus::TextSerializer().Serialize(tail.families());
+    body += prometheus::TextSerializer().Serialize(tail.families());
   }
+  expo->body_gzip = std::make_shared<const std::string>(Gzip(body));
+  expo->body = std::make_shared<const std::string>(std::move(body));
   expo->slurm_reachable = reachable;
   expo->finished_at = clock.Now();
   if (all_ok) last_success_at_ = expo->finished_at;
@@ -254,6 +261,9 @@ void Poller::PollOnce() {
   }
   if (reachable) ready_.store(true);
   poll_started_mono_.store(0);
+  // Give the memory of this poll's transient structures (libslurm replies, families) back to
+  // the system, so that the steady RSS stays near the size of what is kept.
+  malloc_trim(0);
   log::Debug("poll done",
              {{"seconds", fmt::format("{:.6f}", poll_seconds)}, {"ok", all_ok ? "true" : "false"}});
 }
@@ -292,9 +302,22 @@ std::string Poller::RenderDynamic() const {
 
 std::string Poller::RenderAll() const {
   auto latest = Latest();
-  std::string out = latest ? latest->body : std::string();
+  std::string out = latest ? *latest->body : std::string();
   out += RenderDynamic();
   return out;
+}
+
+Poller::Rendered Poller::Render(bool gzip) const {
+  auto latest = Latest();
+  Rendered r;
+  if (gzip) {
+    r.prefix = latest ? latest->body_gzip : nullptr;
+    r.tail = Gzip(RenderDynamic());
+  } else {
+    r.prefix = latest ? latest->body : nullptr;
+    r.tail = RenderDynamic();
+  }
+  return r;
 }
 
 void Poller::Start() {

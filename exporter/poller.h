@@ -44,7 +44,8 @@ struct PollerOptions {
 // What one poll produced: the serialized families of all collectors and of the poll's own
 // self-metrics. Immutable once published.
 struct Exposition {
-  std::string body;
+  std::shared_ptr<const std::string> body;       // text of every family, serialized once
+  std::shared_ptr<const std::string> body_gzip;  // the same, gzip-compressed once
   bool slurm_reachable = false;
   double finished_at = 0;      // wall clock
   double last_success_at = 0;  // end of the last poll in which every source succeeded
@@ -76,6 +77,13 @@ class Poller {
   std::string RenderDynamic() const;
   // The full exposition a scrape returns: Latest()->body followed by RenderDynamic().
   std::string RenderAll() const;
+  // The same as an HTTP response body without copying the shared part; gzip-compressed (two
+  // gzip members) when `gzip` is true.
+  struct Rendered {
+    std::shared_ptr<const std::string> prefix;
+    std::string tail;
+  };
+  Rendered Render(bool gzip) const;
   // True once a poll has reached slurmctld.
   bool Ready() const { return ready_.load(); }
   // True when the latest poll reached slurmctld and no poll is overdue.

@@ -169,7 +169,6 @@ conf="$dir/etc/slurm.conf"
   echo "MpiDefault=none"
   echo "GresTypes=gpu"
   echo "Licenses=matlab:10"
-  echo "AccountingStorageTRES=gres/gpu"
   echo "MailProg=/bin/true"
   echo "PrologFlags=Alloc"
   if [ $with_db = 1 ]; then
@@ -177,6 +176,7 @@ conf="$dir/etc/slurm.conf"
     echo "AccountingStorageHost=127.0.0.1"
     echo "AccountingStoragePort=$dbd_port"
     echo "AccountingStoragePass=$sock"
+    echo "AccountingStorageTRES=gres/gpu"
   else
     echo "AccountingStorageType=accounting_storage/none"
   fi

@@ -59,10 +59,10 @@ def free_port():
 
 
 class Cluster:
-    def __init__(self, ghosts=0, nodes=4, with_db=True):
+    def __init__(self, ghosts=0, nodes=4, with_db=True, extra=()):
         self.dir = tempfile.mkdtemp(prefix="slurm-e2e.")
         args = [os.path.join(CLUSTER_SCRIPTS, "start.sh"), "--dir", self.dir,
-                "--nodes", str(nodes), "--ghost-nodes", str(ghosts)]
+                "--nodes", str(nodes), "--ghost-nodes", str(ghosts)] + list(extra)
         if not with_db:
             args.append("--no-db")
         t0 = time.monotonic()

@@ -11,12 +11,14 @@
 
 #include "exporter/handlers.h"
 #include "test/fake_slurm_client.h"
+#include "test/gunzip.h"
 
 namespace slurm_exporter {
 namespace {
 
 // Sends one HTTP/1.0 request and returns the whole response.
-std::string Request(int port, const std::string& method, const std::string& path) {
+std::string Request(int port, const std::string& method, const std::string& path,
+                    const std::string& extra_headers = "") {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -26,7 +28,7 @@ std::string Request(int port, const std::string& method, const std::string& path
     ::close(fd);
     return "connect failed";
   }
-  std::string req = method + " " + path + " HTTP/1.0\r\nHost: x\r\n\r\n";
+  std::string req = method + " " + path + " HTTP/1.0\r\nHost: x\r\n" + extra_headers + "\r\n";
   (void)!::write(fd, req.data(), req.size());
   std::string out;
   char buf[4096];
@@ -119,6 +121,14 @@ TEST(ExporterHandlersTest, EndpointsServeFromThePoller) {
   EXPECT_NE(m.find("\nslurm_up 1\n"), std::string::npos);
   EXPECT_NE(m.find("slurm_exporter_build_info{version=\"1.2.3\",slurm_api=\"fake\"} 1"),
             std::string::npos);
+  // gzip when asked: the body is two gzip members that decompress to the plain exposition.
+  std::string z = Request(port, "GET", "/metrics", "Accept-Encoding: gzip\r\n");
+  ASSERT_NE(z.find("Content-Encoding: gzip\r\n"), std::string::npos) << z.substr(0, 300);
+  std::string plain = m.substr(m.find("\r\n\r\n") + 4);
+  std::string unzipped = testing::Gunzip(z.substr(z.find("\r\n\r\n") + 4));
+  EXPECT_EQ(unzipped.substr(0, unzipped.find("slurm_exporter_snapshot_age_seconds")),
+            plain.substr(0, plain.find("slurm_exporter_snapshot_age_seconds")));
+  EXPECT_NE(unzipped.find("\nslurm_up 1\n"), std::string::npos);
   std::string landing = Request(port, "GET", "/");
   EXPECT_NE(landing.find("text/html"), std::string::npos);
   EXPECT_NE(landing.find("<a href=\"/metrics\">"), std::string::npos);

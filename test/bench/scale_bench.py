@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Scale benchmark on a real local cluster: N never-started nodes plus M held jobs in several
+partitions. Prints, from one run: the poll cycle split into library (RPC) time and our own
+processing; /metrics latency and throughput with 1 and 8 concurrent scrapers (wrk); response
+size and series count; exporter RSS next to a bare libslurm client making the same RPCs;
+slurmctld RPCs per minute with 1 and 5 scrapers; and the CLI commands a CLI-parsing exporter
+forks per scrape, as ratios. Never pass/fail: it prints figures (and which targets hold).
+
+usage: test/bench/scale_bench.py [--ghost-nodes 10000] [--jobs 20000] [--build DIR]
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "test", "e2e"))
+from harness import Cluster, Exporter, parse_exposition, value, wait_until  # noqa: E402
+
+
+def timed(cmd, env, runs=3):
+    times = []
+    for _ in range(runs):
+        t0 = time.monotonic()
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.monotonic() - t0)
+    return statistics.median(times)
+
+
+def rss_kib(pid, field):
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return -1
+
+
+def wrk(url, conns, seconds, header=None):
+    cmd = ["wrk", "-t", str(min(conns, 4)), "-c", str(conns), "-d", "%ds" % seconds, "--latency"]
+    if header:
+        cmd += ["-H", header]
+    out = subprocess.run(cmd + [url], capture_output=True, text=True).stdout
+    def pct(p):
+        m = re.search(r"^\s+%s%%\s+([\d.]+)(us|ms|s)" % p, out, re.M)
+        if not m:
+            return float("nan")
+        return float(m.group(1)) * {"us": 1e-3, "ms": 1, "s": 1e3}[m.group(2)]
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"p50_ms": pct(50), "p99_ms": pct(99), "rps": float(rps.group(1)) if rps else 0,
+            "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def rpc_counts(cluster):
+    out = cluster.run("sdiag")
+    part = out.split("Remote Procedure Call statistics by message type")[1].split(
+        "Remote Procedure Call statistics by user")[0]
+    return {k: int(v) for k, v in re.findall(r"^\s+(\w+)\s+\(\s*\d+\)\s+count:(\d+)", part, re.M)}
+
+
+QUERIES = ("REQUEST_NODE_INFO", "REQUEST_PARTITION_INFO", "REQUEST_JOB_INFO", "REQUEST_PING",
+           "REQUEST_STATS_INFO", "REQUEST_LICENSE_INFO", "REQUEST_RESERVATION_INFO",
+           "REQUEST_BUILD_INFO")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ghost-nodes", type=int, default=10000)
+    ap.add_argument("--jobs", type=int, default=20000)
+    ap.add_argument("--build", default=os.path.join(ROOT, "build", "bench"))
+    ap.add_argument("--window", type=int, default=30, help="seconds per RPC-rate window")
+    args = ap.parse_args()
+
+    subprocess.run([os.path.join(ROOT, "scripts", "install-deps.sh")], check=True)
+    subprocess.run(["cmake", "-S", ROOT, "-B", args.build, "-DCMAKE_BUILD_TYPE=Release",
+                    "-DSLURM_EXPORTER_BENCHMARKS=ON", "-DSLURM_EXPORTER_TESTS=OFF"],
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", args.build, "-j", str(os.cpu_count() or 2), "--target",
+                    "slurm_exporter", "bench_bare_client", "bench_submit_held"], check=True,
+                   stdout=subprocess.DEVNULL)
+    exporter_bin = os.path.join(args.build, "slurm_exporter")
+
+    print("machine: %s, %d cores" % (os.uname().release, os.cpu_count()), flush=True)
+    cluster = None
+    exporter = None
+    try:
+        t0 = time.monotonic()
+        cluster = Cluster(ghosts=args.ghost_nodes, with_db=False,
+                          extra=["--max-jobs", str(args.jobs + 10000)])
+        print("cluster with %d nodes up in %.1fs" % (args.ghost_nodes + 4, cluster.start_seconds))
+        t0 = time.monotonic()
+        out = subprocess.run([os.path.join(args.build, "bench_submit_held"), str(args.jobs),
+                              "normal,debug,gpu"], env=cluster.env, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dt = time.monotonic() - t0
+        print("%s held jobs in %.1fs (%.0f jobs/s)" % (out, dt, args.jobs / dt), flush=True)
+
+        bare = subprocess.run([os.path.join(args.build, "bench_bare_client")], env=cluster.env,
+                              capture_output=True, text=True, check=True).stdout
+        bare_v = dict(re.findall(r"^(\w+)=(\S+)$", bare, re.M))
+        bare_jobs = float(bare_v["load_jobs_seconds"])
+        bare_nodes = float(bare_v["load_node_seconds"])
+        bare_rss = int(bare_v["peak_rss_kib"])
+
+        exporter = Exporter(exporter_bin, cluster, "--slurm.poll-interval=10s",
+                            "--no-collector.dbd")
+        wait_until("two polls", lambda: (value(exporter.metrics(), "slurm_exporter_polls_total",
+                                               result="success") or 0) >= 2, timeout=120)
+        m = exporter.metrics()
+        sources = ("ping", "nodes", "jobs", "scheduler", "resources", "munge")
+        lib = {s: value(m, "slurm_exporter_source_library_seconds", source=s) or 0 for s in sources}
+        dur = {s: value(m, "slurm_exporter_source_duration_seconds", source=s) or 0 for s in sources}
+        poll = value(m, "slurm_exporter_poll_duration_seconds")
+        lib_total = sum(lib.values())
+        ser = value(m, "slurm_exporter_serialize_duration_seconds")
+        ours = poll - lib_total + ser  # the poll duration ends before serialization
+        print("\n== poll cycle (the second poll, full reload: every source changed)")
+        for s in sources:
+            print("  %-10s library %.4fs  conversion %.4fs" % (s, lib[s], dur[s] - lib[s]))
+        print("  poll %.4fs = library %.4fs + ours %.4fs (collectors, conversion, "
+              "serialization %.4fs); ours/library = %.1f%%"
+              % (poll, lib_total, ours, ser, 100 * ours / lib_total))
+
+        status, body, headers = exporter.get("/metrics")
+        series = sum(1 for l in body.splitlines() if l and not l.startswith("#"))
+        gz = subprocess.run(["curl", "-s", "-H", "Accept-Encoding: gzip", "-o", "/dev/null", "-w",
+                             "%{size_download}", exporter.url + "/metrics"], capture_output=True,
+                            text=True).stdout
+        print("\n== /metrics: %d bytes (%s gzip), %d series" % (len(body), gz, series))
+        results = {}
+        for label, hdr in (("plain", None), ("gzip", "Accept-Encoding: gzip")):
+            for conns in (1, 8):
+                results[(label, conns)] = r = wrk(exporter.url + "/metrics", conns, 10, hdr)
+                print("  %-5s %d scraper(s): p50 %.2f ms, p99 %.2f ms, %.0f req/s, non-2xx %d"
+                      % (label, conns, r["p50_ms"], r["p99_ms"], r["rps"], r["non2xx"]))
+        r8 = results[("gzip", 8)]  # what Prometheus does: it asks for gzip
+
+        pid = exporter.proc.pid
+        print("\n== memory")
+        print("  exporter peak RSS %d KiB, steady (after polls) %d KiB; bare client peak RSS %d KiB"
+              " (ratio %.2f)"
+              % (rss_kib(pid, "VmHWM"), rss_kib(pid, "VmRSS"), bare_rss,
+                 rss_kib(pid, "VmHWM") / bare_rss))
+
+        print("\n== slurmctld RPCs caused per minute (sdiag, %ds windows)" % args.window)
+        for scrapers in (1, 5):
+            before = rpc_counts(cluster)
+            t0 = time.monotonic()
+            subprocess.run(["wrk", "-t", "1", "-c", str(scrapers), "-d", "%ds" % args.window,
+                            exporter.url + "/metrics"], stdout=subprocess.DEVNULL)
+            after = rpc_counts(cluster)
+            dt = time.monotonic() - t0
+            per_min = {k: (after.get(k, 0) - before.get(k, 0)) * 60 / dt for k in QUERIES}
+            total = sum(per_min.values())
+            print("  %d scraper(s) hammering /metrics: %.1f RPC/min (%s)" % (
+                scrapers, total, ", ".join("%s %.1f" % (k.replace("REQUEST_", ""), v)
+                                           for k, v in per_min.items() if v)))
+
+        print("\n== CLI commands a CLI-parsing exporter forks per scrape (median of 3)")
+        env = cluster.env
+        cli = {
+            "sinfo -N": timed(["sinfo", "-h", "-N", "-o", "%N %T"], env),
+            "squeue": timed(["squeue", "-h", "-o", "%i %T %V"], env),
+            "sdiag": timed(["sdiag"], env),
+            "scontrol show nodes": timed(["scontrol", "show", "nodes"], env),
+        }
+        for k, v in cli.items():
+            print("  %-20s %.3fs" % (k, v))
+        cli_total = sum(cli.values())
+        print("  total %.3fs = %.1fx our whole poll cycle (%.3fs)" % (cli_total, cli_total / poll,
+                                                                     poll))
+        print("\n== targets")
+        node_speedup = cli["sinfo -N"] / lib["nodes"] if lib["nodes"] else float("inf")
+        checks = [
+            ("our processing <= 10% of library time per poll", ours <= 0.10 * lib_total,
+             "%.1f%%" % (100 * ours / lib_total)),
+            ("/metrics p99 < 50 ms with 8 scrapers (gzip, as Prometheus asks)", r8["p99_ms"] < 50,
+             "%.2f ms (plain: %.2f ms)" % (r8["p99_ms"], results[("plain", 8)]["p99_ms"])),
+            ("exporter peak RSS <= 1.5x bare client", rss_kib(pid, "VmHWM") <= 1.5 * bare_rss,
+             "%.2fx" % (rss_kib(pid, "VmHWM") / bare_rss)),
+            ("node data >= 20x faster than sinfo", node_speedup >= 20, "%.1fx" % node_speedup),
+            ("job part within 1.1x of bare slurm_load_jobs", dur["jobs"] <= 1.1 * bare_jobs,
+             "%.2fx (%.3fs vs %.3fs)" % (dur["jobs"] / bare_jobs, dur["jobs"], bare_jobs)),
+            ("/metrics latency >= 20x lower than the CLI set",
+             cli_total / (r8["p50_ms"] / 1000) >= 20,
+             "%.0fx" % (cli_total / (r8["p50_ms"] / 1000))),
+        ]
+        for name, ok, fig in checks:
+            print("  [%s] %s: %s" % ("holds" if ok else "MISSED", name, fig))
+        print("  bare client: load_node %.4fs, load_jobs %.4fs" % (bare_nodes, bare_jobs))
+    finally:
+        if exporter:
+            exporter.stop()
+        if cluster:
+            t0 = time.monotonic()
+            cluster.stop()
+            print("cluster stopped in %.1fs" % (time.monotonic() - t0))
+
+
+if __name__ == "__main__":
+    main()
