@@ -5,6 +5,7 @@ keeps serving; restarting slurmctld brings it back."""
 import collections
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Checks, Cluster, Exporter, log, main, value, wait_checks, wait_until  # noqa: E402
@@ -65,7 +66,7 @@ def test(args):
         log("states set:", sinfo_truth(cluster)[0])
 
         exporter = Exporter(args.exporter, cluster, "--slurm.poll-interval=1s",
-                            "--slurm.poll-timeout=10s")
+                            "--slurm.poll-timeout=3s")
         status, _, headers = exporter.get("/metrics")
         assert status == 200
         assert headers.get("Content-Type") == "text/plain; version=0.0.4; charset=utf-8", headers
@@ -98,6 +99,26 @@ def test(args):
                     lambda: compare(cluster, exporter), timeout=60)
         assert value(exporter.metrics(), "slurm_exporter_source_success", source="nodes") == 1
         log("slurmctld back: slurm_up 1, counts equal sinfo")
+
+        # slurmctld frozen (SIGSTOP): the poll hangs in libslurm; after --slurm.poll-timeout
+        # slurm_up reads 0 while /metrics keeps answering at once; thawed, it recovers.
+        cluster.daemon("freeze", "slurmctld")
+        try:
+            wait_until("slurm_up 0 while frozen",
+                       lambda: value(exporter.metrics(), "slurm_up") == 0, timeout=40)
+            t0 = time.monotonic()
+            m = exporter.metrics()
+            answered = time.monotonic() - t0
+            assert answered < 2, "a scrape took %.1fs while slurmctld is frozen" % answered
+            assert value(m, "slurm_exporter_poll_in_progress_seconds") > 0, \
+                "the stuck poll is visible"
+            log("slurmctld frozen: slurm_up 0, poll in progress %.1fs, scrape answered in %.3fs"
+                % (value(m, "slurm_exporter_poll_in_progress_seconds"), answered))
+        finally:
+            cluster.daemon("thaw", "slurmctld")
+        wait_until("slurm_up 1 after thaw", lambda: value(exporter.metrics(), "slurm_up") == 1,
+                   timeout=60)
+        log("slurmctld thawed: slurm_up 1")
 
         rc = exporter.stop()
         assert rc == 0, "exporter exit code %s on SIGTERM" % rc
