@@ -159,15 +159,12 @@ Status HttpServer::Start() {
   if (!listen.ok()) return listen.status();
   std::string threads = std::to_string(options_.max_requests);
   std::string timeout = std::to_string(options_.request_timeout_ms);
-  const char* opts[] = {"listening_ports",
-                        listen.value().c_str(),
-                        "num_threads",
-                        threads.c_str(),
-                        "request_timeout_ms",
-                        timeout.c_str(),
-                        "enable_keep_alive",
-                        "yes",
-                        nullptr};
+  std::string ports = listen.value();
+  std::vector<const char*> opts = {
+      "listening_ports",    nullptr,         "num_threads",       threads.c_str(),
+      "request_timeout_ms", timeout.c_str(), "enable_keep_alive", "yes"};
+  opts[1] = ports.c_str();
+  opts.push_back(nullptr);
   mg_callbacks callbacks{};
   callbacks.log_message = [](const mg_connection*, const char* message) {
     log::Debug("http", {{"civetweb", message}});
@@ -176,7 +173,7 @@ Status HttpServer::Start() {
   mg_init_data init{};
   init.callbacks = &callbacks;
   init.user_data = this;
-  init.configuration_options = opts;
+  init.configuration_options = opts.data();
   char err_text[256] = {0};
   unsigned err_code = 0;
   mg_error_data err{};

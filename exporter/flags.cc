@@ -96,6 +96,10 @@ Result<ExporterConfig> ParseFlags(const std::vector<std::string>& args,
         return Bad(arg, "needs a number from 1 to 1024");
       }
       cfg.max_requests = n;
+    } else if (name == "web.basic-auth-file" || name == "web.auth-token-file") {
+      auto v = take_value();
+      if (!v || v->empty()) return Bad(arg, "needs a path");
+      (name == "web.basic-auth-file" ? cfg.basic_auth_file : cfg.auth_token_file) = *v;
     } else if (name == "slurm.conf") {
       auto v = take_value();
       if (!v || v->empty()) return Bad(arg, "needs a path");
@@ -142,6 +146,8 @@ std::string Usage(const std::vector<CollectorChoice>& collectors) {
       "  --web.listen-address=[HOST]:PORT  address to listen on (default :9341)\n"
       "  --web.telemetry-path=PATH         path of the metrics (default /metrics)\n"
       "  --web.max-requests=N              requests served at once (default 8)\n"
+      "  --web.basic-auth-file=FILE        basic auth: 'user: bcrypt-hash' per line\n"
+      "  --web.auth-token-file=FILE        or a bearer token (health endpoints stay open)\n"
       "  --slurm.conf=PATH                 slurm.conf to use (default $SLURM_CONF, then\n"
       "                                    /etc/slurm/slurm.conf)\n"
       "  --slurm.poll-interval=DURATION    time between polls of slurmctld (default 15s)\n"

@@ -24,7 +24,9 @@ struct CollectorChoice {
 struct ExporterConfig {
   std::string listen_address = ":9341";
   std::string telemetry_path = "/metrics";
-  int max_requests = 8;  // HTTP worker threads: requests served at once
+  int max_requests = 8;         // HTTP worker threads: requests served at once
+  std::string basic_auth_file;  // "user: bcrypt-hash" lines
+  std::string auth_token_file;  // bearer token
   std::string slurm_conf;
   std::string accounting_db_my_cnf;  // enables the accounting_db collector
   double poll_interval_seconds = 15;

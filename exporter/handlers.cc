@@ -7,8 +7,16 @@
 namespace slurm_exporter {
 
 void RegisterExporterHandlers(HttpServer& server, const Poller& poller,
-                              const std::string& telemetry_path, const std::string& version) {
-  server.Handle(telemetry_path, [&poller](const HttpRequest& req) {
+                              const std::string& telemetry_path, const std::string& version,
+                              const Auth& auth) {
+  auto denied = []() {
+    return HttpResponse{401,
+                        "text/plain; charset=utf-8",
+                        "unauthorized\n",
+                        {{"WWW-Authenticate", "Basic realm=\"slurm_exporter\""}}};
+  };
+  server.Handle(telemetry_path, [&poller, auth, denied](const HttpRequest& req) {
+    if (!auth.Check(req.authorization)) return denied();
     const bool gzip = AcceptsGzip(req.accept_encoding);
     Poller::Rendered r = poller.Render(gzip);
     HttpResponse resp{200, kExpositionContentType, std::move(r.tail), {}};
@@ -32,7 +40,8 @@ void RegisterExporterHandlers(HttpServer& server, const Poller& poller,
       "<li><a href=\"/-/healthy\">Health</a></li>\n"
       "<li><a href=\"/-/ready\">Readiness</a></li>\n</ul>\n</body></html>\n",
       version, telemetry_path);
-  server.Handle("/", [page](const HttpRequest&) {
+  server.Handle("/", [page, auth, denied](const HttpRequest& req) {
+    if (!auth.Check(req.authorization)) return denied();
     return HttpResponse{200, "text/html; charset=utf-8", page, {}};
   });
 }

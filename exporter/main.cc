@@ -9,6 +9,7 @@
 #include "collectors/all_collectors.h"
 #include "collectors/probes.h"
 #include "collectors/slurm/libslurm_client.h"
+#include "common/auth.h"
 #include "common/http_server.h"
 #include "common/log.h"
 #include "exporter/flags.h"
@@ -83,8 +84,17 @@ int main(int argc, char** argv) {
   popts.version = SLURM_EXPORTER_VERSION;
   Poller poller(*client.value(), enabled, popts, nullptr, probes);
 
-  HttpServer server({cfg.listen_address, cfg.max_requests, 10000});
-  RegisterExporterHandlers(server, poller, cfg.telemetry_path, SLURM_EXPORTER_VERSION);
+  auto auth = Auth::Load(cfg.auth_token_file, cfg.basic_auth_file);
+  if (!auth.ok()) {
+    log::Error("cannot start", {{"err", auth.status().ToString()}});
+    return 1;
+  }
+  HttpServer::Options web;
+  web.listen_address = cfg.listen_address;
+  web.max_requests = cfg.max_requests;
+  HttpServer server(web);
+  RegisterExporterHandlers(server, poller, cfg.telemetry_path, SLURM_EXPORTER_VERSION,
+                           auth.value());
   if (Status s = server.Start(); !s.ok()) {
     log::Error("cannot start", {{"err", s.ToString()}});
     return 1;

@@ -9,6 +9,7 @@
 
 #include "alerts/remediator/remediator.h"
 #include "collectors/slurm/libslurm_client.h"
+#include "common/auth.h"
 #include "common/duration.h"
 #include "common/log.h"
 
@@ -28,6 +29,8 @@ constexpr char kUsage[] =
     "  --audit.log=FILE                   append-only audit log and ledger (JSON lines)\n"
     "  --web.listen-address=[HOST]:PORT   default 127.0.0.1:9342\n"
     "  --web.auth-token-file=FILE         require 'Authorization: Bearer <token>' on the API\n"
+    "  --web.basic-auth-file=FILE         or basic auth: 'user: bcrypt-hash' per line\n"
+
     "  --web.allow-unauthenticated        allow a non-loopback address without a token\n"
     "  --slurm.conf=PATH                  default $SLURM_CONF, then /etc/slurm/slurm.conf\n"
     "  --reconcile-interval=DURATION      re-check resolved nodes (default 15s)\n"
@@ -57,17 +60,11 @@ bool IsLoopback(const std::string& listen) {
          host.rfind("127.", 0) == 0;
 }
 
-bool ConstantTimeEqual(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string policy_file, audit_log, listen = "127.0.0.1:9342", token_file, slurm_conf;
+  std::string basic_auth_file;
   bool allow_unauth = false;
   double reconcile = 15;
   for (int i = 1; i < argc; ++i) {
@@ -104,6 +101,9 @@ int main(int argc, char** argv) {
       listen = value;
     } else if (name == "--web.auth-token-file") {
       token_file = value;
+    } else if (name == "--web.basic-auth-file") {
+      basic_auth_file = value;
+
     } else if (name == "--slurm.conf") {
       slurm_conf = value;
     } else if (name == "--reconcile-interval") {
@@ -131,25 +131,16 @@ int main(int argc, char** argv) {
     log::Error("cannot start", {{"err", policy.status().message()}, {"file", policy_file}});
     return 1;
   }
-  std::string token;
-  if (!token_file.empty()) {
-    if (!ReadFile(token_file, &token)) {
-      log::Error("cannot start", {{"err", "cannot read token file " + token_file}});
-      return 1;
-    }
-    while (!token.empty() &&
-           (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
-      token.pop_back();
-    }
-    if (token.empty()) {
-      log::Error("cannot start", {{"err", "token file " + token_file + " is empty"}});
-      return 1;
-    }
+  auto auth = slurm_exporter::Auth::Load(token_file, basic_auth_file);
+  if (!auth.ok()) {
+    log::Error("cannot start", {{"err", auth.status().ToString()}});
+    return 1;
   }
-  if (token.empty() && !IsLoopback(listen) && !allow_unauth) {
+  if (!auth.value().enabled() && !IsLoopback(listen) && !allow_unauth) {
     log::Error("cannot start",
                {{"err", "refusing to listen on " + listen +
-                            " without --web.auth-token-file (or --web.allow-unauthenticated)"}});
+                            " without --web.auth-token-file or --web.basic-auth-file (or "
+                            "--web.allow-unauthenticated)"}});
     return 1;
   }
 
@@ -180,14 +171,17 @@ int main(int argc, char** argv) {
   Remediator remediator(*client.value(), std::move(policy).value(), std::move(ledger).value(),
                         opts);
 
-  auto authorized = [token](const HttpRequest& req) {
-    return token.empty() || ConstantTimeEqual(req.authorization, "Bearer " + token);
-  };
+  const slurm_exporter::Auth checker = auth.value();
+  auto authorized = [checker](const HttpRequest& req) { return checker.Check(req.authorization); };
   auto denied = []() {
-    return HttpResponse{
-        401, "text/plain; charset=utf-8", "unauthorized\n", {{"WWW-Authenticate", "Bearer"}}};
+    return HttpResponse{401,
+                        "text/plain; charset=utf-8",
+                        "unauthorized\n",
+                        {{"WWW-Authenticate", "Bearer, Basic realm=\"slurm_remediator\""}}};
   };
-  slurm_exporter::HttpServer server({listen, 8, 10000, 1 << 20});
+  slurm_exporter::HttpServer::Options web;
+  web.listen_address = listen;
+  slurm_exporter::HttpServer server(web);
   server.HandlePost("/api/v1/alerts", [&](const HttpRequest& req) {
     if (!authorized(req)) return denied();
     return remediator.HandleWebhook(req);
@@ -217,7 +211,7 @@ int main(int argc, char** argv) {
   remediator.Start();
   log::Info("slurm_remediator started", {{"listen", listen},
                                          {"dry_run", dry_run ? "true" : "false"},
-                                         {"auth", token.empty() ? "none" : "bearer"}});
+                                         {"auth", auth.value().enabled() ? "on" : "none"}});
   int sig = 0;
   sigwait(&sigs, &sig);
   log::Info("shutting down", {{"signal", std::to_string(sig)}});

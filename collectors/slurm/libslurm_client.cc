@@ -579,7 +579,15 @@ Result<std::shared_ptr<const DbdStats>> LibSlurmClient::LoadDbdStats() {
   if (st.db_conn == nullptr) {
     uint16_t flags = 0;
     st.db_conn = slurmdb_connection_get(&flags);
-    if (st.db_conn == nullptr) return SlurmError("slurmdb_connection_get");
+    if (st.db_conn == nullptr) {
+      int err = slurm_get_errno();
+      if (err == 0) {
+        return Status::Error("slurmdb_connection_get",
+                             "no slurmdbd connection (is AccountingStorageType "
+                             "accounting_storage/slurmdbd?)");
+      }
+      return SlurmErrorCode("slurmdb_connection_get", err);
+    }
   }
   auto out = std::make_shared<DbdStats>();
   slurmdb_stats_rec_t* raw = nullptr;

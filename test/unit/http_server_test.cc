@@ -16,6 +16,14 @@
 namespace slurm_exporter {
 namespace {
 
+HttpServer::Options Opts(const std::string& listen, int threads, int timeout_ms) {
+  HttpServer::Options o;
+  o.listen_address = listen;
+  o.max_requests = threads;
+  o.request_timeout_ms = timeout_ms;
+  return o;
+}
+
 // Sends one HTTP/1.0 request and returns the whole response.
 std::string Request(int port, const std::string& method, const std::string& path,
                     const std::string& extra_headers = "") {
@@ -62,7 +70,7 @@ class HttpServerTest : public ::testing::Test {
     port_ = server_.Ports()[0];
     ASSERT_GT(port_, 0);
   }
-  HttpServer server_{{"127.0.0.1:0", 2, 5000}};
+  HttpServer server_{Opts("127.0.0.1:0", 2, 5000)};
   int port_ = 0;
 };
 
@@ -90,10 +98,10 @@ TEST_F(HttpServerTest, ThrowingHandlerGives500AndServerKeepsServing) {
 }
 
 TEST(HttpServerStartTest, PortInUseIsAClearError) {
-  HttpServer a({"127.0.0.1:0", 1, 1000});
+  HttpServer a(Opts("127.0.0.1:0", 1, 1000));
   ASSERT_TRUE(a.Start().ok());
   int port = a.Ports()[0];
-  HttpServer b({"127.0.0.1:" + std::to_string(port), 1, 1000});
+  HttpServer b(Opts("127.0.0.1:" + std::to_string(port), 1, 1000));
   Status s = b.Start();
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("cannot listen on 127.0.0.1:" + std::to_string(port)),
@@ -106,7 +114,7 @@ TEST(ExporterHandlersTest, EndpointsServeFromThePoller) {
   PollerOptions opts;
   opts.version = "1.2.3";
   Poller poller(client, {}, opts);
-  HttpServer server({"127.0.0.1:0", 2, 5000});
+  HttpServer server(Opts("127.0.0.1:0", 2, 5000));
   RegisterExporterHandlers(server, poller, "/metrics", "1.2.3");
   ASSERT_TRUE(server.Start().ok());
   int port = server.Ports()[0];
