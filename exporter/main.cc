@@ -1,7 +1,5 @@
 // slurm_exporter: wiring only. Flags -> libslurm adapter -> poller -> HTTP server; waits for
 // SIGINT/SIGTERM and shuts down in reverse order.
-#include <signal.h>
-
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -12,6 +10,7 @@
 #include "common/auth.h"
 #include "common/http_server.h"
 #include "common/log.h"
+#include "common/signals.h"
 #include "exporter/flags.h"
 #include "exporter/handlers.h"
 #include "exporter/poller.h"
@@ -42,13 +41,7 @@ int main(int argc, char** argv) {
   }
   log::SetLevel(cfg.log_level);
 
-  // Signals are handled by sigwait below; block them before any thread starts.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t sigs = slurm_exporter::BlockTerminationSignals();  // before any thread
 
   auto client = LibSlurmClient::Create(cfg.slurm_conf);
   if (!client.ok()) {
@@ -105,8 +98,7 @@ int main(int argc, char** argv) {
                                        {"slurm_conf", client.value()->conf_path()},
                                        {"collectors", names}});
 
-  int sig = 0;
-  sigwait(&sigs, &sig);
+  const int sig = slurm_exporter::WaitForTermination(sigs);
   log::Info("shutting down", {{"signal", std::to_string(sig)}});
   server.Stop();
   poller.Stop();

@@ -1,7 +1,5 @@
 // slurm_remediator: wiring only. Flags -> policy, audit log, libslurm adapter -> Remediator ->
 // HTTP endpoints; waits for SIGINT/SIGTERM.
-#include <signal.h>
-
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -12,6 +10,7 @@
 #include "common/auth.h"
 #include "common/duration.h"
 #include "common/log.h"
+#include "common/signals.h"
 
 namespace log = slurm_exporter::log;
 using namespace slurm_remediator;
@@ -144,12 +143,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  const sigset_t sigs = slurm_exporter::BlockTerminationSignals();  // before any thread
 
   auto ledger = Ledger::Open(audit_log);
   if (!ledger.ok()) {
@@ -212,8 +206,7 @@ int main(int argc, char** argv) {
   log::Info("slurm_remediator started", {{"listen", listen},
                                          {"dry_run", dry_run ? "true" : "false"},
                                          {"auth", auth.value().enabled() ? "on" : "none"}});
-  int sig = 0;
-  sigwait(&sigs, &sig);
+  const int sig = slurm_exporter::WaitForTermination(sigs);
   log::Info("shutting down", {{"signal", std::to_string(sig)}});
   server.Stop();
   remediator.Stop();

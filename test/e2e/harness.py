@@ -90,6 +90,16 @@ class Cluster:
         out = self.run("sbatch", "--parsable", "-o", "/dev/null", *args)
         return out.strip().split(";")[0]
 
+    def spawn(self, name, argv):
+        """Starts a helper daemon in its own session with the cluster's environment, logging to
+        log/NAME.log; its pid goes to pids/NAME.pid, so stop() stops it if the test does not."""
+        logf = open(os.path.join(self.dir, "log", name + ".log"), "w")
+        p = subprocess.Popen(argv, env=self.env, stdout=logf, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        with open(os.path.join(self.dir, "pids", name + ".pid"), "w") as f:
+            f.write(str(p.pid))
+        return p
+
     def stop(self):
         subprocess.run([os.path.join(CLUSTER_SCRIPTS, "stop.sh"), self.dir, "--purge"])
 

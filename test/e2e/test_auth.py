@@ -43,12 +43,7 @@ def test(args):
                                                                              rounds=1 << 5)))
 
         def spawn(name, argv):
-            logf = open(os.path.join(d, "log", name + ".log"), "w")
-            p = subprocess.Popen(argv, env=cluster.env, stdout=logf, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
-            with open(os.path.join(d, "pids", name + ".pid"), "w") as f:
-                f.write(str(p.pid))
-            procs.append(p)
+            procs.append(cluster.spawn(name, argv))
 
         eport = free_port()
         spawn("exporter-auth", [args.exporter, "--web.listen-address=127.0.0.1:%d" % eport,

@@ -49,15 +49,6 @@ def node_state(cluster, node):
     return state, reason
 
 
-def spawn(cluster, name, args):
-    logf = open(os.path.join(cluster.dir, "log", name + ".log"), "w")
-    p = subprocess.Popen(args, env=cluster.env, stdout=logf, stderr=subprocess.STDOUT,
-                         start_new_session=True)
-    with open(os.path.join(cluster.dir, "pids", name + ".pid"), "w") as f:
-        f.write(str(p.pid))
-    return p
-
-
 def test(args):
     cluster = Cluster(nodes=6)
     procs = []
@@ -80,7 +71,7 @@ def test(args):
         rport = free_port()
         rurl = "http://127.0.0.1:%d" % rport
         remediator_bin = os.path.join(os.path.dirname(args.exporter), "slurm_remediator")
-        procs.append(spawn(cluster, "remediator", [
+        procs.append(cluster.spawn("remediator", [
             remediator_bin, "--policy.file=" + policy_file, "--audit.log=" + audit,
             "--web.listen-address=127.0.0.1:%d" % rport, "--web.auth-token-file=" + token_file,
             "--reconcile-interval=1s"]))
@@ -98,7 +89,7 @@ def test(args):
         }
         am_file = os.path.join(d, "etc", "alertmanager.yml")
         yaml.safe_dump(am_cfg, open(am_file, "w"))
-        procs.append(spawn(cluster, "alertmanager", [
+        procs.append(cluster.spawn("alertmanager", [
             "prometheus-alertmanager", "--config.file=" + am_file,
             "--storage.path=" + os.path.join(d, "am-data"),
             "--web.listen-address=127.0.0.1:%d" % amport, "--cluster.listen-address="]))
