@@ -9,7 +9,8 @@ import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-GOLDEN = [os.path.join(ROOT, "test", "golden", "exposition.txt")]
+GOLDEN = [os.path.join(ROOT, "test", "golden", "exposition.txt"),
+          os.path.join(ROOT, "test", "golden", "remediator.txt")]
 DOC = os.path.join(ROOT, "docs", "metrics.md")
 
 HEADER = """# Metrics reference
@@ -49,8 +50,9 @@ def render():
     fams = families(GOLDEN)
     groups = {}
     for name in sorted(fams):
-        prefix = "exporter self-metrics" if name.startswith("slurm_exporter_") else (
-            "controller" if name == "slurm_up" else name.split("_")[1])
+        prefix = ("exporter self-metrics" if name.startswith("slurm_exporter_") else
+                  "slurm_remediator" if name.startswith("slurm_remediator_") else
+                  "controller" if name == "slurm_up" else name.split("_")[1])
         groups.setdefault(prefix, []).append(name)
     out = [HEADER]
     for g in sorted(groups):

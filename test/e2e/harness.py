@@ -4,9 +4,9 @@ Cluster wraps test/cluster/{start,stop,daemon}.sh; Exporter runs a binary on a f
 port and stops it by pid; parse_exposition turns the text format into {(name, labels): value}.
 Only the Python standard library is used.
 """
-import json
 import os
 import re
+import json
 import signal
 import socket
 import subprocess
@@ -14,7 +14,10 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLUSTER_SCRIPTS = os.path.join(ROOT, "test", "cluster")
@@ -146,6 +149,71 @@ class Exporter:
                 self.proc.wait()
         self.logf.close()
         return self.proc.returncode
+
+
+class Prometheus:
+    """A real Prometheus scraping the exporter every second with the bundled rules, each
+    rule's `for:` shortened to 2s (a test cannot wait minutes)."""
+
+    def __init__(self, cluster, exporter_port, extra_jobs=None):
+        self.dir = os.path.join(cluster.dir, "prometheus")
+        os.makedirs(self.dir)
+        rule_files = []
+        for name in sorted(os.listdir(os.path.join(ROOT, "alerts", "rules"))):
+            doc = yaml.safe_load(open(os.path.join(ROOT, "alerts", "rules", name)))
+            for g in doc["groups"]:
+                g["interval"] = "1s"
+                for r in g["rules"]:
+                    if "for" in r:
+                        r["for"] = "2s"
+            path = os.path.join(self.dir, name)
+            yaml.safe_dump(doc, open(path, "w"))
+            rule_files.append(path)
+        cfg = {
+            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+            "rule_files": rule_files,
+            "scrape_configs": [{"job_name": "slurm", "static_configs": [
+                {"targets": ["127.0.0.1:%d" % exporter_port]}]}] + [
+                {"job_name": job, "static_configs": [{"targets": ["127.0.0.1:%d" % port]}]}
+                for job, port in (extra_jobs or {}).items()],
+        }
+        yaml.safe_dump(cfg, open(os.path.join(self.dir, "prometheus.yml"), "w"))
+        subprocess.run(["promtool", "check", "config", os.path.join(self.dir, "prometheus.yml")],
+                       check=True, stdout=subprocess.DEVNULL)
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.logf = open(os.path.join(self.dir, "prometheus.log"), "w")
+        self.proc = subprocess.Popen(
+            ["prometheus", "--config.file=" + os.path.join(self.dir, "prometheus.yml"),
+             "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
+             "--web.listen-address=127.0.0.1:%d" % self.port],
+            stdout=self.logf, stderr=subprocess.STDOUT, start_new_session=True)
+        with open(os.path.join(cluster.dir, "pids", "prometheus.pid"), "w") as f:
+            f.write(str(self.proc.pid))
+        wait_until("Prometheus ready", lambda: self.api("/-/ready", raw=True), timeout=60)
+
+    def api(self, path, raw=False):
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5) as r:
+                body = r.read().decode()
+                return body if raw else json.loads(body)["data"]
+        except OSError:
+            return None
+
+    def firing(self, alertname):
+        alerts = self.api("/api/v1/alerts") or {"alerts": []}
+        return [a for a in alerts["alerts"]
+                if a["labels"]["alertname"] == alertname and a["state"] == "firing"]
+
+    def query(self, q):
+        return self.api("/api/v1/query?query=" + urllib.parse.quote(q))["result"]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.logf.close()
+
+
 
 
 _SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)$')

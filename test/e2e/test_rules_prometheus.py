@@ -3,75 +3,11 @@
 every node of a partition fires SLURMPartitionNodesUnavailable for that partition, stopping
 slurmctld fires SLURMControllerDown, both seen through Prometheus' HTTP API. The rules are
 loaded as shipped except that every `for:` is shortened to 2s (a test cannot wait minutes)."""
-import json
 import os
-import subprocess
 import sys
-import urllib.parse
-import urllib.request
-
-import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import ROOT, Cluster, Exporter, free_port, log, main, wait_until  # noqa: E402
-
-
-class Prometheus:
-    def __init__(self, cluster, exporter_port):
-        self.dir = os.path.join(cluster.dir, "prometheus")
-        os.makedirs(self.dir)
-        rule_files = []
-        for name in sorted(os.listdir(os.path.join(ROOT, "alerts", "rules"))):
-            doc = yaml.safe_load(open(os.path.join(ROOT, "alerts", "rules", name)))
-            for g in doc["groups"]:
-                g["interval"] = "1s"
-                for r in g["rules"]:
-                    if "for" in r:
-                        r["for"] = "2s"
-            path = os.path.join(self.dir, name)
-            yaml.safe_dump(doc, open(path, "w"))
-            rule_files.append(path)
-        cfg = {
-            "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-            "rule_files": rule_files,
-            "scrape_configs": [{"job_name": "slurm", "static_configs": [
-                {"targets": ["127.0.0.1:%d" % exporter_port]}]}],
-        }
-        yaml.safe_dump(cfg, open(os.path.join(self.dir, "prometheus.yml"), "w"))
-        subprocess.run(["promtool", "check", "config", os.path.join(self.dir, "prometheus.yml")],
-                       check=True, stdout=subprocess.DEVNULL)
-        self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.logf = open(os.path.join(self.dir, "prometheus.log"), "w")
-        self.proc = subprocess.Popen(
-            ["prometheus", "--config.file=" + os.path.join(self.dir, "prometheus.yml"),
-             "--storage.tsdb.path=" + os.path.join(self.dir, "data"),
-             "--web.listen-address=127.0.0.1:%d" % self.port],
-            stdout=self.logf, stderr=subprocess.STDOUT, start_new_session=True)
-        with open(os.path.join(cluster.dir, "pids", "prometheus.pid"), "w") as f:
-            f.write(str(self.proc.pid))
-        wait_until("Prometheus ready", lambda: self.api("/-/ready", raw=True), timeout=60)
-
-    def api(self, path, raw=False):
-        try:
-            with urllib.request.urlopen(self.url + path, timeout=5) as r:
-                body = r.read().decode()
-                return body if raw else json.loads(body)["data"]
-        except OSError:
-            return None
-
-    def firing(self, alertname):
-        alerts = self.api("/api/v1/alerts") or {"alerts": []}
-        return [a for a in alerts["alerts"]
-                if a["labels"]["alertname"] == alertname and a["state"] == "firing"]
-
-    def query(self, q):
-        return self.api("/api/v1/query?query=" + urllib.parse.quote(q))["result"]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        self.logf.close()
+from harness import Cluster, Exporter, Prometheus, log, main, wait_until  # noqa: E402
 
 
 def test(args):

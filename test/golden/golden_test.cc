@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "alerts/remediator/remediator.h"
 #include "collectors/all_collectors.h"
 #include "exporter/poller.h"
 #include "test/fake_slurm_client.h"
@@ -87,6 +89,42 @@ TEST(GoldenTest, FullExposition) {
   ASSERT_FALSE(want.empty()) << path << " is missing; run with UPDATE_GOLDEN=1";
   EXPECT_EQ(got, want) << "exposition differs from " << path
                        << "; if the change is intended, rerun with UPDATE_GOLDEN=1";
+}
+
+// The remediator's own exposition after a drain, a refusal and a dry-run decision.
+TEST(GoldenTest, RemediatorExposition) {
+  testing::FakeSlurmClient slurm;
+  auto cluster = std::make_shared<ClusterNodes>(testing::DemoCluster());
+  slurm.nodes = cluster;
+  const std::string audit = ::testing::TempDir() + "/golden-audit.jsonl";
+  std::remove(audit.c_str());
+  auto policy = slurm_remediator::ParsePolicy(
+      R"({"dry_run": false, "rules": [{"alertname": "SLURMNodeNotResponding"}],
+          "max_drained_nodes": 5, "max_drained_fraction": 1})");
+  ASSERT_TRUE(policy.ok());
+  auto ledger = slurm_remediator::Ledger::Open(audit);
+  ASSERT_TRUE(ledger.ok());
+  slurm_remediator::Remediator r(slurm, policy.value(), std::move(ledger).value());
+  HttpRequest req;
+  req.method = "POST";
+  req.body = R"({"version":"4","status":"firing","alerts":[
+    {"status":"firing","labels":{"alertname":"SLURMNodeNotResponding","node":"n1"},
+     "startsAt":"2026-11-26T10:00:00Z","fingerprint":"f1"},
+    {"status":"firing","labels":{"alertname":"SLURMNodeNotResponding","node":"n4"},
+     "startsAt":"2026-11-26T10:00:00Z","fingerprint":"f4"},
+    {"status":"firing","labels":{"alertname":"Other","node":"n2"},
+     "startsAt":"2026-11-26T10:00:00Z","fingerprint":"f2"}]})";
+  ASSERT_EQ(r.HandleWebhook(req).status, 200);
+  r.ProcessQueued();
+  std::remove(audit.c_str());
+  std::string got = Normalize(r.RenderMetrics());
+  const std::string path = std::string(GOLDEN_DIR) + "/remediator.txt";
+  const char* update = std::getenv("UPDATE_GOLDEN");
+  if (update && std::string(update) == "1") {
+    std::ofstream(path) << got;
+    GTEST_SKIP() << "rewrote " << path;
+  }
+  EXPECT_EQ(got, ReadFile(path)) << "rerun with UPDATE_GOLDEN=1 if intended";
 }
 
 }  // namespace
