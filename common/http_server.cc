@@ -115,6 +115,19 @@ int HttpServer::OnRequest(mg_connection* conn, void* self) {
   if (const char* a = mg_get_header(conn, "Authorization")) req.authorization = a;
   if (const char* ct = mg_get_header(conn, "Content-Type")) req.content_type = ct;
   auto* server = static_cast<HttpServer*>(self);
+  struct InFlight {
+    std::atomic<int>& n;
+    int now;
+    explicit InFlight(std::atomic<int>& c) : n(c), now(++c) {}
+    ~InFlight() { --n; }
+  } in_flight(server->in_flight_);
+  if (in_flight.now > server->options_.max_requests) {
+    static constexpr char k503[] =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        "Retry-After: 1\r\nContent-Length: 18\r\n\r\ntoo many requests\n";
+    mg_write(conn, k503, sizeof(k503) - 1);
+    return 503;
+  }
   HttpResponse resp;
   bool too_large = false;
   if (req.method == "POST") {
@@ -157,7 +170,9 @@ int HttpServer::OnRequest(mg_connection* conn, void* self) {
 Status HttpServer::Start() {
   auto listen = ToCivetListen(options_.listen_address);
   if (!listen.ok()) return listen.status();
-  std::string threads = std::to_string(options_.max_requests);
+  // Two threads beyond the limit, so that requests over it get a quick 503 instead of waiting
+  // in CivetWeb's queue.
+  std::string threads = std::to_string(options_.max_requests + 2);
   std::string timeout = std::to_string(options_.request_timeout_ms);
   std::string ports = listen.value();
   std::vector<const char*> opts = {

@@ -6,6 +6,7 @@
 // worker threads (max_requests of them) and must be thread-safe themselves.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -57,7 +58,7 @@ class HttpServer {
  public:
   struct Options {
     std::string listen_address = ":9341";
-    int max_requests = 8;
+    int max_requests = 8;  // served at once; more get 503 (two spare threads answer them)
     int request_timeout_ms = 10000;
     size_t max_body_bytes = 1 << 20;
   };
@@ -83,6 +84,7 @@ class HttpServer {
   Options options_;
   std::map<std::string, HttpHandler> handlers_;
   std::map<std::string, HttpHandler> post_handlers_;
+  std::atomic<int> in_flight_{0};
   mg_context* ctx_ = nullptr;
 };
 

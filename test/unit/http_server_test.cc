@@ -7,7 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "exporter/handlers.h"
 #include "test/fake_slurm_client.h"
@@ -95,6 +98,40 @@ TEST_F(HttpServerTest, HeadHasNoBodyAndPostIsRefused) {
 TEST_F(HttpServerTest, ThrowingHandlerGives500AndServerKeepsServing) {
   EXPECT_EQ(Request(port_, "GET", "/throws").rfind("HTTP/1.1 500", 0), 0u);
   EXPECT_EQ(Request(port_, "GET", "/ok").rfind("HTTP/1.1 200", 0), 0u);
+}
+
+TEST(HttpServerLimitTest, RequestsOverTheLimitGet503) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, release = false;
+  HttpServer server(Opts("127.0.0.1:0", 1, 5000));
+  server.Handle("/slow", [&](const HttpRequest&) {
+    std::unique_lock<std::mutex> lock(mu);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [&] { return release; });
+    return HttpResponse{200, "text/plain", "slow\n"};
+  });
+  server.Handle("/fast", [](const HttpRequest&) { return HttpResponse{200, "text/plain", "ok"}; });
+  ASSERT_TRUE(server.Start().ok());
+  int port = server.Ports()[0];
+  std::string slow;
+  std::thread t([&] { slow = Request(port, "GET", "/slow"); });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return entered; });
+  }
+  std::string over = Request(port, "GET", "/fast");
+  EXPECT_EQ(over.rfind("HTTP/1.1 503", 0), 0u) << over;
+  EXPECT_NE(over.find("Retry-After: 1"), std::string::npos);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  t.join();
+  EXPECT_EQ(slow.rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(Request(port, "GET", "/fast").rfind("HTTP/1.1 200", 0), 0u) << "served again";
 }
 
 TEST(HttpServerStartTest, PortInUseIsAClearError) {
