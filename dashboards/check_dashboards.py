@@ -79,6 +79,9 @@ def main():
         for needed in ("datasource", "cluster", "partition"):
             if needed not in var:
                 problems.append("%s: no $%s variable" % (base, needed))
+        if var.get("cluster", {}).get("hide") != 2 or any(
+                v.get("hide") == 2 for n, v in var.items() if n != "cluster"):
+            problems.append("%s: only $cluster is hidden (the chart relies on it)" % base)
         for p in d["panels"]:
             where = "%s / %s" % (base, p.get("title"))
             if not p.get("description"):

@@ -72,7 +72,9 @@ def dashboard(uid, title, panels, tags):
              "datasource": {"type": "prometheus", "uid": "${datasource}"},
              "query": {"query": "label_values(slurm_up, cluster)", "refId": "cluster"},
              "definition": "label_values(slurm_up, cluster)",
-             "includeAll": True, "allValue": ".*", "multi": False, "refresh": 2, "hide": 0,
+             # Hidden: one cluster per Prometheus is the common case (the Helm chart shows it
+             # with dashboards.showClusterVariable=true for a multi-cluster Prometheus).
+             "includeAll": True, "allValue": ".*", "multi": False, "refresh": 2, "hide": 2,
              "current": {"text": "All", "value": "$__all"}},
             {"name": "partition", "type": "query", "label": "Partition",
              "datasource": {"type": "prometheus", "uid": "${datasource}"},

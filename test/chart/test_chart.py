@@ -101,6 +101,12 @@ def main():
         json.loads(v) == json.load(open(os.path.join(ROOT, "dashboards", k)))
         for k, v in boards.items())
     check("dashboard ConfigMaps (label grafana_dashboard) equal dashboards/", same)
+    shown = helm("template", "x", CHART, "--set", "dashboards.enabled=true", "--set",
+                 "dashboards.showClusterVariable=true").stdout
+    boards = [json.loads(v) for d in yaml.safe_load_all(shown) if d and d["kind"] == "ConfigMap"
+              and d["metadata"]["labels"].get("grafana_dashboard") == "1" for v in d["data"].values()]
+    check("showClusterVariable shows $cluster and only it changes", boards and all(
+        [v["hide"] for v in b["templating"]["list"]] == [0, 0, 0] for b in boards))
     for d in docs:
         if d["kind"] != "Deployment":
             continue
