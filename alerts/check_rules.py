@@ -14,6 +14,10 @@ import sys
 
 import yaml
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "scripts"))
+from golden_names import golden_names  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXTERNAL = re.compile(r"^(up|kubelet_volume_stats_\w+)$")
 FUNCS = {"avg_over_time", "max_over_time", "min_over_time", "rate", "irate", "increase",
@@ -22,16 +26,6 @@ FUNCS = {"avg_over_time", "max_over_time", "min_over_time", "rate", "irate", "in
          "le", "bool", "offset", "group_left", "group_right", "time", "vector", "scalar"}
 
 
-def golden_families():
-    fams = set()
-    for path in glob.glob(os.path.join(ROOT, "test", "golden", "*.txt")):
-        for line in open(path):
-            if line.startswith("# TYPE "):
-                name, typ = line.split()[2:4]
-                fams.add(name)
-                if typ == "histogram":
-                    fams.update({name + "_bucket", name + "_sum", name + "_count"})
-    return fams
 
 
 def anchors(path):
@@ -51,7 +45,7 @@ def main():
             rules.extend(g["rules"])
     records = {r["record"] for r in rules if "record" in r}
     alerts = [r for r in rules if "alert" in r]
-    fams = golden_families()
+    fams = golden_names()
     runbook = os.path.join(ROOT, "docs", "runbook.md")
     runbook_anchors = anchors(runbook) if os.path.exists(runbook) else set()
 

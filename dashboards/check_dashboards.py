@@ -16,6 +16,10 @@ import sys
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "scripts"))
+from golden_names import golden_names  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # Panels that are empty on the test cluster, and why.
@@ -28,16 +32,6 @@ FUNCS = {"sum", "max", "min", "avg", "count", "topk", "by", "on", "and", "or", "
          "vector", "group_left", "le", "ALERTS", "bool"}
 
 
-def golden_names():
-    names = set()
-    for path in glob.glob(os.path.join(ROOT, "test", "golden", "*.txt")):
-        for line in open(path):
-            if line.startswith("# TYPE "):
-                name, typ = line.split()[2:4]
-                names.add(name)
-                if typ == "histogram":
-                    names.update({name + "_bucket", name + "_sum", name + "_count"})
-    return names
 
 
 def metric_names(expr):
