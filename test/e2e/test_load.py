@@ -42,7 +42,12 @@ def test(args):
         reqs, bad, sock = wrk(exporter.url + "/metrics", 16, 5)
         rss1 = rss_kib(exporter.proc.pid)
         assert bad == 0 and sock == 0, (reqs, bad, sock)
-        assert rss1 < rss0 + 64 * 1024, "RSS grew from %d to %d KiB" % (rss0, rss1)
+        if os.environ.get("ASAN_OPTIONS"):
+            # ASan's quarantine keeps freed memory on purpose; leaks are LeakSanitizer's job,
+            # checked when the exporter exits (its exit code below).
+            log("ASan build: RSS bound not checked (%d -> %d KiB)" % (rss0, rss1))
+        else:
+            assert rss1 < rss0 + 64 * 1024, "RSS grew from %d to %d KiB" % (rss0, rss1)
         log("/metrics, 16 connections, 5 s: %d requests, 0 errors; RSS %d -> %d KiB"
             % (reqs, rss0, rss1))
 
@@ -83,10 +88,9 @@ def test(args):
         if remediator:
             remediator.terminate()
             remediator.wait(timeout=15)
-        for e in (exporter, limited):
-            if e:
-                e.stop()
+        codes = [e.stop() for e in (exporter, limited) if e]
         cluster.stop()
+        assert all(c == 0 for c in codes), "exporter exit codes %s (LeakSanitizer?)" % codes
 
 
 if __name__ == "__main__":
