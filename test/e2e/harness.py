@@ -55,6 +55,14 @@ def wait_checks(what, fn, timeout=30.0, interval=0.3):
                          % (timeout, what, "\n  ".join(last.failures[:30])))
 
 
+def rss_kib(pid):
+    """Resident memory of a process, in KiB (VmRSS)."""
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

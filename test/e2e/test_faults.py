@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, Exporter, log, main, value, wait_until  # noqa: E402
+from harness import Cluster, Exporter, log, main, rss_kib, value, wait_until  # noqa: E402
 
 
 def start_error(binary, env, *args):
@@ -18,12 +18,6 @@ def start_error(binary, env, *args):
                        capture_output=True, text=True, timeout=60)
     return r.returncode, r.stderr
 
-
-def rss_kib(pid):
-    for line in open("/proc/%d/status" % pid):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def test(args):

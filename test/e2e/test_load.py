@@ -11,7 +11,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, Exporter, free_port, log, main, wait_until  # noqa: E402
+from harness import Cluster, Exporter, free_port, log, main, rss_kib, wait_until  # noqa: E402
 
 
 def wrk(url, conns, seconds, script=None):
@@ -24,12 +24,6 @@ def wrk(url, conns, seconds, script=None):
     sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return reqs, int(non2xx.group(1)) if non2xx else 0, sum(map(int, sock.groups())) if sock else 0
 
-
-def rss_kib(pid):
-    for line in open("/proc/%d/status" % pid):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def test(args):
