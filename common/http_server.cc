@@ -175,6 +175,10 @@ Status HttpServer::Start() {
   std::string threads = std::to_string(options_.max_requests + 2);
   std::string timeout = std::to_string(options_.request_timeout_ms);
   std::string ports = listen.value();
+  if (options_.tls.enabled()) {
+    if (Status s = CheckTls(options_.tls); !s.ok()) return s;
+    ports += "s";
+  }
   std::vector<const char*> opts = {
       "listening_ports",    nullptr,         "num_threads",       threads.c_str(),
       "request_timeout_ms", timeout.c_str(), "enable_keep_alive", "yes"};
@@ -185,6 +189,7 @@ Status HttpServer::Start() {
     log::Debug("http", {{"civetweb", message}});
     return 1;
   };
+  callbacks.init_ssl = &HttpServer::OnInitTls;
   mg_init_data init{};
   init.callbacks = &callbacks;
   init.user_data = this;
@@ -205,6 +210,16 @@ Status HttpServer::Start() {
   }
   mg_set_request_handler(ctx_, "**", &HttpServer::OnRequest, this);
   return Status::Ok();
+}
+
+int HttpServer::OnInitTls(void* ssl_ctx, void* self) {
+  const auto* server = static_cast<const HttpServer*>(self);
+  Status s = ConfigureTlsContext(ssl_ctx, server->options_.tls);
+  if (!s.ok()) {
+    log::Error("tls", {{"err", s.ToString()}});
+    return -1;
+  }
+  return 1;  // CivetWeb loads no certificate of its own
 }
 
 void HttpServer::Stop() {

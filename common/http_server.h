@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "common/tls.h"
 
 struct mg_context;
 struct mg_connection;
@@ -61,6 +62,7 @@ class HttpServer {
     int max_requests = 8;  // served at once; more get 503 (two spare threads answer them)
     int request_timeout_ms = 10000;
     size_t max_body_bytes = 1 << 20;
+    TlsOptions tls;  // HTTPS when tls.cert_file is set
   };
   explicit HttpServer(Options options);
   ~HttpServer();
@@ -81,6 +83,7 @@ class HttpServer {
 
  private:
   static int OnRequest(mg_connection* conn, void* self);
+  static int OnInitTls(void* ssl_ctx, void* self);
   Options options_;
   std::map<std::string, HttpHandler> handlers_;
   std::map<std::string, HttpHandler> post_handlers_;

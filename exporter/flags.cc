@@ -100,6 +100,17 @@ Result<ExporterConfig> ParseFlags(const std::vector<std::string>& args,
       auto v = take_value();
       if (!v || v->empty()) return Bad(arg, "needs a path");
       (name == "web.basic-auth-file" ? cfg.basic_auth_file : cfg.auth_token_file) = *v;
+    } else if (name == "web.tls-cert-file" || name == "web.tls-key-file" ||
+               name == "web.tls-client-ca-file") {
+      auto v = take_value();
+      if (!v || v->empty()) return Bad(arg, "needs a path to a PEM file");
+      (name == "web.tls-cert-file"  ? cfg.tls.cert_file
+       : name == "web.tls-key-file" ? cfg.tls.key_file
+                                    : cfg.tls.client_ca_file) = *v;
+    } else if (name == "web.tls-min-version") {
+      auto v = take_value();
+      if (!v || (*v != "TLS12" && *v != "TLS13")) return Bad(arg, "needs TLS12 or TLS13");
+      cfg.tls.min_version = *v;
     } else if (name == "slurm.conf") {
       auto v = take_value();
       if (!v || v->empty()) return Bad(arg, "needs a path");
@@ -127,6 +138,13 @@ Result<ExporterConfig> ParseFlags(const std::vector<std::string>& args,
                                                  known_collector("accounting_db")) {
     return Bad("--collector.accounting_db", "needs --accounting-db.my-cnf=PATH (credentials)");
   }
+  if (cfg.tls.cert_file.empty() != cfg.tls.key_file.empty()) {
+    return Bad(cfg.tls.cert_file.empty() ? "--web.tls-key-file" : "--web.tls-cert-file",
+               "--web.tls-cert-file and --web.tls-key-file go together");
+  }
+  if (!cfg.tls.client_ca_file.empty() && cfg.tls.cert_file.empty()) {
+    return Bad("--web.tls-client-ca-file", "needs --web.tls-cert-file and --web.tls-key-file");
+  }
   for (const auto& c : collectors) {
     bool on = disable_defaults ? false : c.enabled_by_default;
     if (auto it = overrides.find(c.name); it != overrides.end()) on = it->second;
@@ -148,6 +166,10 @@ std::string Usage(const std::vector<CollectorChoice>& collectors) {
       "  --web.max-requests=N              requests served at once (default 8)\n"
       "  --web.basic-auth-file=FILE        basic auth: 'user: bcrypt-hash' per line\n"
       "  --web.auth-token-file=FILE        or a bearer token (health endpoints stay open)\n"
+      "  --web.tls-cert-file=FILE          serve HTTPS with this PEM certificate (chain)\n"
+      "  --web.tls-key-file=FILE           and this PEM private key\n"
+      "  --web.tls-client-ca-file=FILE     require client certificates signed by these CAs\n"
+      "  --web.tls-min-version=VERSION     TLS12 (default) or TLS13\n"
       "  --slurm.conf=PATH                 slurm.conf to use (default $SLURM_CONF, then\n"
       "                                    /etc/slurm/slurm.conf)\n"
       "  --slurm.poll-interval=DURATION    time between polls of slurmctld (default 15s)\n"

@@ -12,6 +12,7 @@
 
 #include "common/log.h"
 #include "common/status.h"
+#include "common/tls.h"
 
 namespace slurm_exporter {
 
@@ -27,6 +28,7 @@ struct ExporterConfig {
   int max_requests = 8;         // HTTP worker threads: requests served at once
   std::string basic_auth_file;  // "user: bcrypt-hash" lines
   std::string auth_token_file;  // bearer token
+  TlsOptions tls;               // HTTPS when tls.cert_file is set
   std::string slurm_conf;
   std::string accounting_db_my_cnf;  // enables the accounting_db collector
   double poll_interval_seconds = 15;

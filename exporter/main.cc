@@ -40,6 +40,18 @@ int main(int argc, char** argv) {
     return 0;
   }
   log::SetLevel(cfg.log_level);
+  // Web settings first: they are the quickest to check and need no Slurm.
+  auto auth = Auth::Load(cfg.auth_token_file, cfg.basic_auth_file);
+  if (!auth.ok()) {
+    log::Error("cannot start", {{"err", auth.status().ToString()}});
+    return 1;
+  }
+  if (cfg.tls.enabled()) {
+    if (Status s = CheckTls(cfg.tls); !s.ok()) {
+      log::Error("cannot start", {{"err", s.ToString()}});
+      return 1;
+    }
+  }
 
   const sigset_t sigs = slurm_exporter::BlockTerminationSignals();  // before any thread
 
@@ -77,14 +89,10 @@ int main(int argc, char** argv) {
   popts.version = SLURM_EXPORTER_VERSION;
   Poller poller(*client.value(), enabled, popts, nullptr, probes);
 
-  auto auth = Auth::Load(cfg.auth_token_file, cfg.basic_auth_file);
-  if (!auth.ok()) {
-    log::Error("cannot start", {{"err", auth.status().ToString()}});
-    return 1;
-  }
   HttpServer::Options web;
   web.listen_address = cfg.listen_address;
   web.max_requests = cfg.max_requests;
+  web.tls = cfg.tls;
   HttpServer server(web);
   RegisterExporterHandlers(server, poller, cfg.telemetry_path, SLURM_EXPORTER_VERSION,
                            auth.value());
@@ -95,6 +103,7 @@ int main(int argc, char** argv) {
   poller.Start();
   log::Info("slurm_exporter started", {{"version", SLURM_EXPORTER_VERSION},
                                        {"listen", cfg.listen_address},
+                                       {"tls", cfg.tls.enabled() ? "on" : "off"},
                                        {"slurm_conf", client.value()->conf_path()},
                                        {"collectors", names}});
 

@@ -29,7 +29,11 @@ constexpr char kUsage[] =
     "  --web.listen-address=[HOST]:PORT   default 127.0.0.1:9342\n"
     "  --web.auth-token-file=FILE         require 'Authorization: Bearer <token>' on the API\n"
     "  --web.basic-auth-file=FILE         or basic auth: 'user: bcrypt-hash' per line\n"
-
+    "  --web.tls-cert-file=FILE           serve HTTPS with this PEM certificate (chain)\n"
+    "  --web.tls-key-file=FILE            and this PEM private key\n"
+    "  --web.tls-client-ca-file=FILE      require client certificates signed by these CAs\n"
+    "                                     (counts as authentication)\n"
+    "  --web.tls-min-version=VERSION      TLS12 (default) or TLS13\n"
     "  --web.allow-unauthenticated        allow a non-loopback address without a token\n"
     "  --slurm.conf=PATH                  default $SLURM_CONF, then /etc/slurm/slurm.conf\n"
     "  --reconcile-interval=DURATION      re-check resolved nodes (default 15s)\n"
@@ -64,6 +68,7 @@ bool IsLoopback(const std::string& listen) {
 int main(int argc, char** argv) {
   std::string policy_file, audit_log, listen = "127.0.0.1:9342", token_file, slurm_conf;
   std::string basic_auth_file;
+  slurm_exporter::TlsOptions tls;
   bool allow_unauth = false;
   double reconcile = 15;
   for (int i = 1; i < argc; ++i) {
@@ -102,7 +107,15 @@ int main(int argc, char** argv) {
       token_file = value;
     } else if (name == "--web.basic-auth-file") {
       basic_auth_file = value;
-
+    } else if (name == "--web.tls-cert-file") {
+      tls.cert_file = value;
+    } else if (name == "--web.tls-key-file") {
+      tls.key_file = value;
+    } else if (name == "--web.tls-client-ca-file") {
+      tls.client_ca_file = value;
+    } else if (name == "--web.tls-min-version") {
+      if (value != "TLS12" && value != "TLS13") return UsageError(name + ": TLS12 or TLS13");
+      tls.min_version = value;
     } else if (name == "--slurm.conf") {
       slurm_conf = value;
     } else if (name == "--reconcile-interval") {
@@ -119,6 +132,12 @@ int main(int argc, char** argv) {
   }
   if (policy_file.empty()) return UsageError("--policy.file is required");
   if (audit_log.empty()) return UsageError("--audit.log is required");
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return UsageError("--web.tls-cert-file and --web.tls-key-file go together");
+  }
+  if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {
+    return UsageError("--web.tls-client-ca-file needs --web.tls-cert-file and --web.tls-key-file");
+  }
 
   std::string policy_text;
   if (!ReadFile(policy_file, &policy_text)) {
@@ -135,11 +154,19 @@ int main(int argc, char** argv) {
     log::Error("cannot start", {{"err", auth.status().ToString()}});
     return 1;
   }
-  if (!auth.value().enabled() && !IsLoopback(listen) && !allow_unauth) {
+  if (tls.enabled()) {
+    if (auto s = slurm_exporter::CheckTls(tls); !s.ok()) {
+      log::Error("cannot start", {{"err", s.ToString()}});
+      return 1;
+    }
+  }
+  // A verified client certificate authenticates the caller as well as a token does.
+  const bool client_certs = !tls.client_ca_file.empty();
+  if (!auth.value().enabled() && !client_certs && !IsLoopback(listen) && !allow_unauth) {
     log::Error("cannot start",
                {{"err", "refusing to listen on " + listen +
-                            " without --web.auth-token-file or --web.basic-auth-file (or "
-                            "--web.allow-unauthenticated)"}});
+                            " without --web.auth-token-file, --web.basic-auth-file or "
+                            "--web.tls-client-ca-file (or --web.allow-unauthenticated)"}});
     return 1;
   }
 
@@ -175,6 +202,7 @@ int main(int argc, char** argv) {
   };
   slurm_exporter::HttpServer::Options web;
   web.listen_address = listen;
+  web.tls = tls;
   slurm_exporter::HttpServer server(web);
   server.HandlePost("/api/v1/alerts", [&](const HttpRequest& req) {
     if (!authorized(req)) return denied();
@@ -205,6 +233,8 @@ int main(int argc, char** argv) {
   remediator.Start();
   log::Info("slurm_remediator started", {{"listen", listen},
                                          {"dry_run", dry_run ? "true" : "false"},
+                                         {"tls", tls.enabled() ? "on" : "off"},
+                                         {"client_certs", client_certs ? "required" : "no"},
                                          {"auth", auth.value().enabled() ? "on" : "none"}});
   const int sig = slurm_exporter::WaitForTermination(sigs);
   log::Info("shutting down", {{"signal", std::to_string(sig)}});

@@ -84,3 +84,48 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   configMap:
     name: {{ include "slurm-exporter.slurmConfigMap" . }}
 {{- end -}}
+
+{{/* TLS of a daemon: args, probes, volume mount and volume. Called with
+     (dict "tls" .Values.X.tls "port" "portname" "mount" "/etc/..."). */}}
+{{- define "slurm-exporter.tlsArgs" -}}
+{{- if .tls.enabled }}
+- --web.tls-cert-file={{ .mount }}/tls.crt
+- --web.tls-key-file={{ .mount }}/tls.key
+- --web.tls-min-version={{ .tls.minVersion }}
+{{- if .tls.clientAuth }}
+- --web.tls-client-ca-file={{ .mount }}/ca.crt
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Probes: HTTPS when TLS is on (the kubelet does not verify the certificate); a TCP check
+     when client certificates are required (the kubelet presents none). */}}
+{{- define "slurm-exporter.probes" -}}
+{{- if and .tls.enabled .tls.clientAuth }}
+livenessProbe:
+  tcpSocket: {port: {{ .port }}}
+  periodSeconds: 20
+readinessProbe:
+  tcpSocket: {port: {{ .port }}}
+  periodSeconds: 10
+{{- else }}
+livenessProbe:
+  httpGet: {path: /-/healthy, port: {{ .port }}{{ if .tls.enabled }}, scheme: HTTPS{{ end }}}
+  periodSeconds: 20
+readinessProbe:
+  httpGet: {path: /-/ready, port: {{ .port }}{{ if .tls.enabled }}, scheme: HTTPS{{ end }}}
+  periodSeconds: 10
+{{- end }}
+{{- end }}
+
+{{- define "slurm-exporter.tlsVolume" -}}
+{{- if .tls.enabled }}
+{{- if not .tls.secretName }}
+{{- fail "tls.enabled needs tls.secretName (a kubernetes.io/tls Secret; ca.crt for clientAuth)" }}
+{{- end }}
+- name: tls
+  secret:
+    secretName: {{ .tls.secretName }}
+    defaultMode: 0440
+{{- end }}
+{{- end }}

@@ -122,9 +122,39 @@ def main():
         main_c = [c for c in spec["containers"] if c["name"] in ("exporter", "remediator")][0]
         check("%s: probes on /-/healthy and /-/ready" % d["metadata"]["name"],
               main_c["livenessProbe"]["httpGet"]["path"] == "/-/healthy" and
-              main_c["readinessProbe"]["httpGet"]["path"] == "/-/ready")
+              main_c["readinessProbe"]["httpGet"]["path"] == "/-/ready" and
+              "scheme" not in main_c["livenessProbe"]["httpGet"])
         check("%s: resources unset unless given" % d["metadata"]["name"],
               ("resources" in main_c) == (main_c["name"] == "exporter"))
+
+    # TLS: flags, the Secret mounted where the flags point, probes, the ServiceMonitor scheme.
+    tls = {(d["kind"], d["metadata"]["name"]): d for d in rendered["tls-values.yaml"]}
+    for name, comp, mount, client_auth in (
+            ("slurm-cluster-slurm-exporter", "exporter", "/etc/slurm-exporter/tls", True),
+            ("slurm-cluster-slurm-exporter-remediator", "remediator", "/etc/slurm-remediator/tls",
+             False)):
+        spec = tls[("Deployment", name)]["spec"]["template"]["spec"]
+        c = [c for c in spec["containers"] if c["name"] == comp][0]
+        want = ["--web.tls-cert-file=%s/tls.crt" % mount, "--web.tls-key-file=%s/tls.key" % mount]
+        if client_auth:
+            want.append("--web.tls-client-ca-file=%s/ca.crt" % mount)
+        check("%s: TLS flags %s" % (comp, want), all(w in c["args"] for w in want) and
+              (("--web.tls-client-ca-file=%s/ca.crt" % mount) in c["args"]) == client_auth)
+        check("%s: the TLS Secret is mounted at %s" % (comp, mount),
+              {"name": "tls", "mountPath": mount, "readOnly": True} in c["volumeMounts"] and
+              any(v["name"] == "tls" and "secret" in v for v in spec["volumes"]))
+        probe = c["readinessProbe"]
+        check("%s: probes %s" % (comp, "TCP (client certificates required)" if client_auth
+                                 else "over HTTPS"),
+              ("tcpSocket" in probe) if client_auth else
+              probe.get("httpGet", {}).get("scheme") == "HTTPS")
+    sm = [d for d in rendered["tls-values.yaml"] if d["kind"] == "ServiceMonitor"][0]
+    ep = sm["spec"]["endpoints"][0]
+    check("ServiceMonitor scrapes over HTTPS with the given tlsConfig",
+          ep.get("scheme") == "https" and ep["tlsConfig"]["serverName"] == "slurm-exporter")
+    no_secret = helm("template", "x", CHART, "--set", "exporter.tls.enabled=true", ok=False)
+    check("tls.enabled without tls.secretName: a clear error",
+          no_secret.returncode != 0 and "tls.secretName" in no_secret.stderr)
 
     # The checks can fail.
     bad = helm("template", "x", CHART, "--set", "exporter.port=99999", ok=False)

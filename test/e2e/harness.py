@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -163,7 +164,8 @@ class Prometheus:
     """A real Prometheus scraping the exporter every second with the bundled rules, each
     rule's `for:` shortened to 2s (a test cannot wait minutes)."""
 
-    def __init__(self, cluster, exporter_port, extra_jobs=None):
+    def __init__(self, cluster, exporter_port, extra_jobs=None, slurm_job=None):
+        """slurm_job: more settings of the exporter's scrape job (scheme, tls_config, ...)."""
         self.dir = os.path.join(cluster.dir, "prometheus")
         os.makedirs(self.dir)
         rule_files = []
@@ -180,8 +182,8 @@ class Prometheus:
         cfg = {
             "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
             "rule_files": rule_files,
-            "scrape_configs": [{"job_name": "slurm", "static_configs": [
-                {"targets": ["127.0.0.1:%d" % exporter_port]}]}] + [
+            "scrape_configs": [dict({"job_name": "slurm", "static_configs": [
+                {"targets": ["127.0.0.1:%d" % exporter_port]}]}, **(slurm_job or {}))] + [
                 {"job_name": job, "static_configs": [{"targets": ["127.0.0.1:%d" % port]}]}
                 for job, port in (extra_jobs or {}).items()],
         }
@@ -276,6 +278,7 @@ def main(test_fn):
     try:
         test_fn(args)
     except AssertionError as e:
+        traceback.print_exc()
         log("FAIL:", e)
         print("0 passed, 1 failed")
         sys.exit(1)

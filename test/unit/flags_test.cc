@@ -83,6 +83,34 @@ TEST(FlagsTest, AccountingDbNeedsCredentials) {
   EXPECT_NE(r.status().message().find("needs --accounting-db.my-cnf"), std::string::npos);
 }
 
+TEST(FlagsTest, TlsFlags) {
+  auto r = Parse({"--web.tls-cert-file=/c.pem", "--web.tls-key-file", "/k.pem",
+                  "--web.tls-client-ca-file=/ca.pem", "--web.tls-min-version=TLS13"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r.value().tls.cert_file, "/c.pem");
+  EXPECT_EQ(r.value().tls.key_file, "/k.pem");
+  EXPECT_EQ(r.value().tls.client_ca_file, "/ca.pem");
+  EXPECT_EQ(r.value().tls.min_version, "TLS13");
+  EXPECT_TRUE(r.value().tls.enabled());
+  EXPECT_FALSE(Parse({}).value().tls.enabled());
+  EXPECT_EQ(Parse({}).value().tls.min_version, "TLS12");
+  struct Case {
+    std::vector<std::string> args;
+    std::string want;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{"--web.tls-cert-file=/c.pem"}, "go together"},
+           {{"--web.tls-key-file=/k.pem"}, "go together"},
+           {{"--web.tls-client-ca-file=/ca.pem"}, "needs --web.tls-cert-file"},
+           {{"--web.tls-min-version=TLS11"}, "TLS12 or TLS13"},
+           {{"--web.tls-cert-file="}, "needs a path"},
+       }) {
+    auto bad = Parse(c.args);
+    ASSERT_FALSE(bad.ok()) << c.args[0];
+    EXPECT_NE(bad.status().message().find(c.want), std::string::npos) << bad.status().message();
+  }
+}
+
 TEST(FlagsTest, UsageListsCollectors) {
   std::string u = Usage(kChoices);
   EXPECT_NE(u.find("jobs_by_user [off]"), std::string::npos) << u;
