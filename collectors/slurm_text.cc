@@ -88,6 +88,9 @@ uint64_t ArrayTaskCount(std::string_view expr) {
       if (!ParseU64(item, &lo)) return 0;
       hi = lo;
     }
+    // Slurm's task ids are below MaxArraySize (at most 4,000,001); larger ones are malformed
+    // (and could overflow the count).
+    if (hi > UINT32_MAX) return 0;
     total += (hi - lo) / step + 1;
     start = end + 1;
   }

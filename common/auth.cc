@@ -3,6 +3,7 @@
 #include <crypt.h>
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -32,15 +33,16 @@ bool Base64Decode(const std::string& in, std::string* out) {
   static const std::string kChars =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   out->clear();
-  int val = 0, bits = -8;
+  uint32_t val = 0;  // only the low 14 bits matter: at most 8 undecoded bits + 6 new ones
+  int bits = -8;
   for (char c : in) {
     if (c == '=') break;
     auto pos = kChars.find(c);
     if (pos == std::string::npos) return false;
-    val = (val << 6) + static_cast<int>(pos);
+    val = ((val << 6) | static_cast<uint32_t>(pos)) & 0x3FFFu;
     bits += 6;
     if (bits >= 0) {
-      out->push_back(static_cast<char>((val >> bits) & 0xFF));
+      out->push_back(static_cast<char>((val >> bits) & 0xFFu));
       bits -= 8;
     }
   }

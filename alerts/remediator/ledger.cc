@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 
 namespace slurm_remediator {
 namespace {
@@ -43,11 +44,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path) {
       ss << in.rdbuf();
       std::string all = ss.str();
       ends_with_newline = all.empty() || all.back() == '\n';
-      std::istringstream lines(all);
-      std::string line;
-      while (std::getline(lines, line)) {
-        if (!line.empty()) l->Apply(line, /*replay=*/true);
-      }
+      l->ReplayLines(all);
     }
   }
   l->fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -71,39 +68,83 @@ void Ledger::Apply(const std::string& line, bool replay) {
     ++skipped_;
     return;
   }
+  // Read every field first: a field of the wrong type (a hand-edited or foreign line) makes
+  // the JSON library throw, and such a line is skipped whole, with nothing applied.
+  struct Entry {
+    std::string event, key, node, outcome, action, result, fingerprint, alertname, drain_reason,
+        reason;
+    double ts = 0;
+    bool mark_resolved = false, open = false, has_alert = false;
+    Alert alert;
+  } e;
+  try {
+    e.event = j.value("event", "");
+    e.ts = j.value("ts", 0.0);
+    e.key = j.value("key", "");
+    if (e.event == "received") {
+      e.has_alert = replay && j.contains("alert");
+      if (e.has_alert) {
+        if (!j["alert"].is_object()) throw std::invalid_argument("alert is not an object");
+        e.alert = AlertFromJson(j["alert"]);
+      }
+    } else if (e.event == "decision") {
+      e.node = j.value("node", "");
+      e.outcome = j.value("outcome", "");
+      e.action = j.value("action", "");
+      e.result = j.value("result", "");
+      e.fingerprint = j.value("fingerprint", "");
+      e.alertname = j.value("alertname", "");
+      e.drain_reason = j.value("drain_reason", "");
+      e.mark_resolved = j.value("mark_resolved", false);
+    } else if (e.event == "breaker") {
+      e.open = j.value("open", false);
+      e.reason = j.value("reason", "");
+    }
+  } catch (const std::exception&) {
+    ++skipped_;
+    return;
+  }
   if (replay) ++replayed_;
-  const std::string event = j.value("event", "");
-  const double ts = j.value("ts", 0.0);
-  if (event == "received") {
-    const std::string key = j.value("key", "");
-    state_.seen_keys.insert(key);
-    if (replay && j.contains("alert")) {
-      if (!pending_.count(key)) pending_order_.push_back(key);
-      pending_[key] = AlertFromJson(j["alert"]);
+  if (e.event == "received") {
+    state_.seen_keys.insert(e.key);
+    if (e.has_alert) {
+      if (!pending_.count(e.key)) pending_order_.push_back(e.key);
+      pending_[e.key] = std::move(e.alert);
     }
-  } else if (event == "decision") {
-    pending_.erase(j.value("key", ""));
-    const std::string node = j.value("node", "");
-    const std::string outcome = j.value("outcome", "");
-    const std::string action = j.value("action", "");
-    const bool ok = j.value("result", "") == "ok";
-    if (outcome == "executed" && ok && action == "drain") {
-      state_.held[node] = Held{j.value("fingerprint", ""), j.value("alertname", ""),
-                               j.value("drain_reason", ""), ts, false};
-      state_.drain_times.push_back(ts);
-    } else if (outcome == "executed" && ok && action == "resume") {
-      state_.held.erase(node);
+  } else if (e.event == "decision") {
+    pending_.erase(e.key);
+    const bool ok = e.result == "ok";
+    if (e.outcome == "executed" && ok && e.action == "drain") {
+      state_.held[e.node] = Held{e.fingerprint, e.alertname, e.drain_reason, e.ts, false};
+      state_.drain_times.push_back(e.ts);
+    } else if (e.outcome == "executed" && ok && e.action == "resume") {
+      state_.held.erase(e.node);
     }
-    if (j.value("mark_resolved", false)) {
-      auto it = state_.held.find(node);
+    if (e.mark_resolved) {
+      auto it = state_.held.find(e.node);
       if (it != state_.held.end()) it->second.resolved = true;
     }
-  } else if (event == "breaker") {
-    state_.breaker_open = j.value("open", false);
-    state_.breaker_reason = j.value("reason", "");
+  } else if (e.event == "breaker") {
+    state_.breaker_open = e.open;
+    state_.breaker_reason = e.reason;
   } else {
+    if (replay) --replayed_;
     ++skipped_;
   }
+}
+
+void Ledger::ReplayLines(const std::string& text) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.empty()) Apply(line, /*replay=*/true);
+  }
+}
+
+std::unique_ptr<Ledger> Ledger::ReplayText(const std::string& text) {
+  std::unique_ptr<Ledger> l(new Ledger(""));
+  l->ReplayLines(text);
+  return l;
 }
 
 Status Ledger::AppendLine(const std::string& line) {

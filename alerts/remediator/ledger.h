@@ -20,6 +20,8 @@ namespace slurm_remediator {
 class Ledger {
  public:
   static Result<std::unique_ptr<Ledger>> Open(const std::string& path);
+  // Replays audit-log text without a file (tests and fuzzing); Record* then fail.
+  static std::unique_ptr<Ledger> ReplayText(const std::string& text);
   ~Ledger();
 
   Status RecordReceived(const Alert& alert, double now);
@@ -37,6 +39,7 @@ class Ledger {
   explicit Ledger(std::string path) : path_(std::move(path)) {}
   Status AppendLine(const std::string& line);
   void Apply(const std::string& line, bool replay);
+  void ReplayLines(const std::string& text);
 
   std::string path_;
   int fd_ = -1;

@@ -3,6 +3,8 @@
 #include <crypt.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace slurm_exporter {
 namespace {
 
@@ -58,6 +60,17 @@ TEST(AuthTest, BasicAgainstBcrypt) {
   EXPECT_FALSE(a.Check(Basic("mallory:pa:ss word")));
   EXPECT_FALSE(a.Check("Basic !!!"));
   EXPECT_FALSE(a.Check("Bearer anything"));
+  // Long credentials decode exactly (every byte value, lengths around the 3-byte groups).
+  for (size_t len : {1u, 2u, 3u, 4u, 71u, 72u, 73u}) {
+    std::string pw;
+    for (size_t i = 0; i < len; ++i) pw.push_back(static_cast<char>(1 + (i * 37) % 255));
+    Auth b;
+    b.set_users({{"u", Bcrypt(pw)}});
+    EXPECT_TRUE(b.Check(Basic("u:" + pw))) << len;
+    std::string other = pw;
+    other[std::min<size_t>(len, 72) - 1] ^= 1;  // bcrypt reads the first 72 bytes only
+    EXPECT_FALSE(b.Check(Basic("u:" + other))) << len;
+  }
 }
 
 TEST(AuthTest, BasicAuthFileErrors) {

@@ -295,6 +295,34 @@ TEST(LedgerTest, ReplaysHeldNodesBreakerAndPendingAndSkipsATornLine) {
   std::remove(path.c_str());
 }
 
+TEST(LedgerTest, LinesWithFieldsOfTheWrongTypeAreSkippedWhole) {
+  const std::string good_drain =
+      R"({"ts":1,"event":"decision","key":"k1","node":"n1","action":"drain",)"
+      R"("outcome":"executed","result":"ok","fingerprint":"f","alertname":"A"})";
+  const std::vector<std::string> bad = {
+      R"({"ts":"soon","event":"decision","node":"n2","action":"drain","outcome":"executed","result":"ok"})",
+      R"({"ts":2,"event":"decision","node":["n3"],"action":"drain","outcome":"executed","result":"ok"})",
+      R"({"ts":2,"event":"received","key":"k4","alert":{"labels":{"node":4}}})",
+      R"({"ts":2,"event":"received","key":"k5","alert":"not an object"})",
+      R"({"ts":2,"event":"breaker","open":"yes"})",
+      R"({"ts":2,"event":7})",
+      R"([1,2,3])",
+      R"({"ts":2,"event":"decision","node":"n1","action":"resume","outcome":"executed","result":{}})",
+  };
+  std::string text = good_drain + "\n";
+  for (const auto& b : bad) text += b + "\n";
+  auto l = Ledger::ReplayText(text);
+  EXPECT_EQ(l->replayed_lines(), 1u);
+  EXPECT_EQ(l->skipped_lines(), bad.size());
+  const LedgerState& st = l->state();
+  EXPECT_EQ(st.held.size(), 1u);
+  EXPECT_EQ(st.held.count("n1"), 1u) << "the bad resume line must not release n1";
+  EXPECT_FALSE(st.breaker_open);
+  EXPECT_EQ(st.seen_keys.size(), 0u) << "nothing of a skipped line is applied";
+  EXPECT_TRUE(l->TakePending().empty());
+  EXPECT_FALSE(l->RecordBreaker(true, "x", 3).ok()) << "a replay-only ledger has no file";
+}
+
 class RemediatorServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
