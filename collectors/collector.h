@@ -36,6 +36,11 @@ class Collector {
   virtual bool EnabledByDefault() const { return true; }
   virtual uint32_t Sources() const = 0;  // SourceBit set
   virtual Status Collect(const Snapshot& snapshot, MetricSink& out) const = 0;
+  // True when Collect reads nothing of the snapshot but the data and status of its sources
+  // (no clock, no other state): the poller then reuses its last text (and gzip) while those
+  // are the same objects, which spares the per-node families on polls where slurmctld
+  // reports no node change.
+  virtual bool DependsOnlyOnSourceData() const { return false; }
 };
 
 // Status of a source for a collector: OK when fresh; the load error otherwise.

@@ -1,6 +1,8 @@
 #include "collectors/jobs.h"
 
 #include <fmt/format.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
 
 #include <algorithm>
 #include <limits>
@@ -173,7 +175,7 @@ Status JobsCollector::Collect(const Snapshot& snapshot, MetricSink& out) const {
     for (const auto& [name, h] : w.by_partition) {  // partitions that no longer have jobs
       if (!c.partitions.count(name)) emit(name, &h);
     }
-    out.families().push_back(std::move(f));
+    out.AppendText(prometheus::TextSerializer().Serialize({f}));
   }
   return SourceStatus(src, "jobs");
 }

@@ -1,47 +1,105 @@
 #include "collectors/metric_sink.h"
 
+#include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 namespace slurm_exporter {
+namespace {
 
-MetricSink& MetricSink::Start(std::string_view name, std::string_view help,
-                              prometheus::MetricType type) {
-  prometheus::MetricFamily f;
-  f.name = std::string(name);
-  f.help = std::string(help);
-  f.type = type;
-  families_.push_back(std::move(f));
+// HELP text: backslash and newline escaped.
+void AppendHelp(std::string& out, std::string_view help) {
+  for (char c : help) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+// Label values: backslash, double quote and newline escaped.
+void AppendLabelValue(std::string& out, std::string_view v) {
+  for (char c : v) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '"') {
+      out += "\\\"";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+}
+
+}  // namespace
+
+void MetricSink::AppendValue(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "Nan";
+  } else if (std::isinf(value)) {
+    out += value < 0 ? "-Inf" : "+Inf";
+  } else {
+    // 16 significant digits, like printf("%.16g") in prometheus-cpp's serializer, so that
+    // the text is the same as before; to_chars is the fast, locale-free way to write it.
+    char buf[64];
+    auto [ptr, ec] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::general, 16);
+    out.append(buf, ec == std::errc() ? static_cast<size_t>(ptr - buf) : 0);
+  }
+}
+
+MetricSink& MetricSink::Start(std::string_view name, std::string_view help, std::string_view type) {
+  name_.assign(name);
+  text_ += "# HELP ";
+  text_ += name;
+  text_.push_back(' ');
+  AppendHelp(text_, help);
+  text_ += "\n# TYPE ";
+  text_ += name;
+  text_.push_back(' ');
+  text_ += type;
+  text_.push_back('\n');
   return *this;
 }
 
 MetricSink& MetricSink::Gauge(std::string_view name, std::string_view help) {
-  return Start(name, help, prometheus::MetricType::Gauge);
+  return Start(name, help, "gauge");
 }
 MetricSink& MetricSink::Counter(std::string_view name, std::string_view help) {
-  return Start(name, help, prometheus::MetricType::Counter);
+  return Start(name, help, "counter");
 }
 MetricSink& MetricSink::Untyped(std::string_view name, std::string_view help) {
-  return Start(name, help, prometheus::MetricType::Untyped);
+  return Start(name, help, "untyped");
 }
 
 MetricSink& MetricSink::Add(double value, const Labels& labels) {
-  if (families_.empty()) throw std::logic_error("MetricSink::Add before a family was started");
-  prometheus::MetricFamily& f = families_.back();
-  prometheus::ClientMetric m;
-  m.label.reserve(labels.size());
-  for (const auto& [k, v] : labels) m.label.push_back({k, v});
-  switch (f.type) {
-    case prometheus::MetricType::Counter:
-      m.counter.value = value;
-      break;
-    case prometheus::MetricType::Gauge:
-      m.gauge.value = value;
-      break;
-    default:
-      m.untyped.value = value;
+  if (name_.empty()) throw std::logic_error("MetricSink::Add before a family was started");
+  text_ += name_;
+  if (!labels.empty()) {
+    text_.push_back('{');
+    bool first = true;
+    for (const auto& [k, v] : labels) {
+      if (!first) text_.push_back(',');
+      first = false;
+      text_ += k;
+      text_ += "=\"";
+      AppendLabelValue(text_, v);
+      text_.push_back('"');
+    }
+    text_.push_back('}');
   }
-  f.metric.push_back(std::move(m));
+  text_.push_back(' ');
+  AppendValue(text_, value);
+  text_.push_back('\n');
   return *this;
+}
+
+void MetricSink::AppendText(std::string_view text) {
+  text_ += text;
+  name_.clear();
 }
 
 }  // namespace slurm_exporter

@@ -29,6 +29,7 @@ class NodesCollector : public Collector {
   }
   uint32_t Sources() const override { return kSourceNodes; }
   Status Collect(const Snapshot& snapshot, MetricSink& out) const override;
+  bool DependsOnlyOnSourceData() const override { return true; }
 };
 
 }  // namespace slurm_exporter

@@ -14,6 +14,7 @@ class PartitionsCollector : public Collector {
   }
   uint32_t Sources() const override { return kSourceNodes; }
   Status Collect(const Snapshot& snapshot, MetricSink& out) const override;
+  bool DependsOnlyOnSourceData() const override { return true; }
 };
 
 std::string_view PartitionStateName(PartitionState s);

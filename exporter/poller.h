@@ -105,6 +105,17 @@ class Poller {
   uint64_t polls_ok_ = 0;
   uint64_t polls_failed_ = 0;
   double last_success_at_ = 0;
+  double last_gzip_seconds_ = 0;
+  size_t last_body_size_ = 0;
+  // Per collector: the last text of a memoized collector (DependsOnlyOnSourceData), its gzip
+  // member, and the key of the data it was made from.
+  struct Part {
+    std::string key;
+    std::vector<std::shared_ptr<const void>> keep;  // the objects named in key
+    Status status;
+    std::shared_ptr<const std::string> text, gzip;
+  };
+  std::vector<Part> parts_;
 
   mutable std::mutex mu_;
   std::shared_ptr<const Exposition> latest_;  // guarded by mu_

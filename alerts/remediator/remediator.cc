@@ -1,7 +1,6 @@
 #include "alerts/remediator/remediator.h"
 
 #include <fmt/format.h>
-#include <prometheus/text_serializer.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -257,7 +256,7 @@ std::string Remediator::RenderMetrics() const {
       .Add(webhooks_ok_, {{"result", "accepted"}})
       .Add(webhooks_bad_, {{"result", "malformed"}})
       .Add(webhooks_failed_, {{"result", "failed"}});
-  return prometheus::TextSerializer().Serialize(m.families());
+  return m.TakeText();
 }
 
 void Remediator::Start() {

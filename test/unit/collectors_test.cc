@@ -9,6 +9,7 @@
 #include "collectors/nodes.h"
 #include "collectors/partitions.h"
 #include "collectors/wait_time.h"
+#include "test/exposition_parse.h"
 #include "test/fixtures/demo_cluster.h"
 
 namespace slurm_exporter {
@@ -24,21 +25,20 @@ Snapshot SnapshotOf(ClusterNodes cluster, Status status = Status::Ok()) {
   return s;
 }
 
-// name{k="v",...} -> value, labels in emitted order.
-std::map<std::string, double> Flatten(const std::vector<prometheus::MetricFamily>& fams) {
+// name{k=v,...} -> value, labels in emitted order.
+std::map<std::string, double> Flatten(const std::string& text) {
   std::map<std::string, double> out;
-  for (const auto& f : fams) {
-    for (const auto& m : f.metric) {
-      std::string key = f.name;
-      if (!m.label.empty()) {
+  for (const auto& f : testing::ParseExposition(text)) {
+    for (const auto& m : f.samples) {
+      std::string key = m.name;
+      if (!m.labels.empty()) {
         key += "{";
-        for (size_t i = 0; i < m.label.size(); ++i) {
-          key += (i ? "," : "") + m.label[i].name + "=" + m.label[i].value;
+        for (size_t i = 0; i < m.labels.size(); ++i) {
+          key += (i ? "," : "") + m.labels[i].first + "=" + m.labels[i].second;
         }
         key += "}";
       }
-      double v = f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
-      EXPECT_TRUE(out.emplace(key, v).second) << "duplicate series " << key;
+      EXPECT_TRUE(out.emplace(key, m.value).second) << "duplicate series " << key;
     }
   }
   return out;
@@ -47,7 +47,7 @@ std::map<std::string, double> Flatten(const std::vector<prometheus::MetricFamily
 TEST(NodesCollectorTest, CountsEveryNodeOnceByPrimaryState) {
   MetricSink sink;
   ASSERT_TRUE(NodesCollector().Collect(SnapshotOf(DemoCluster()), sink).ok());
-  auto m = Flatten(sink.families());
+  auto m = Flatten(sink.text());
   EXPECT_EQ(m["slurm_nodes_idle"], 1);
   EXPECT_EQ(m["slurm_nodes_mixed"], 1);
   EXPECT_EQ(m["slurm_nodes_allocated"], 1);
@@ -70,7 +70,7 @@ TEST(NodesCollectorTest, CountsEveryNodeOnceByPrimaryState) {
 TEST(NodesCollectorTest, EmptyClusterGivesZeros) {
   MetricSink sink;
   ASSERT_TRUE(NodesCollector().Collect(SnapshotOf(ClusterNodes{}), sink).ok());
-  auto m = Flatten(sink.families());
+  auto m = Flatten(sink.text());
   EXPECT_EQ(m.at("slurm_nodes_idle"), 0);
   EXPECT_EQ(m.at("slurm_nodes"), 0);
 }
@@ -83,7 +83,7 @@ TEST(NodesCollectorTest, FailedSourceWithoutDataEmitsNothingAndFails) {
   Status st = NodesCollector().Collect(s, sink);
   EXPECT_FALSE(st.ok());
   EXPECT_EQ(st.code(), 1800);
-  EXPECT_TRUE(sink.families().empty());
+  EXPECT_TRUE(sink.empty());
 }
 
 TEST(NodesCollectorTest, StaleDataIsServedButReportedAsFailure) {
@@ -91,13 +91,13 @@ TEST(NodesCollectorTest, StaleDataIsServedButReportedAsFailure) {
   Status st = NodesCollector().Collect(
       SnapshotOf(DemoCluster(), Status::Error("slurm_load_node", "timeout")), sink);
   EXPECT_FALSE(st.ok());
-  EXPECT_EQ(Flatten(sink.families())["slurm_nodes"], 8);
+  EXPECT_EQ(Flatten(sink.text())["slurm_nodes"], 8);
 }
 
 TEST(PartitionsCollectorTest, CountsPerPartition) {
   MetricSink sink;
   ASSERT_TRUE(PartitionsCollector().Collect(SnapshotOf(DemoCluster()), sink).ok());
-  auto m = Flatten(sink.families());
+  auto m = Flatten(sink.text());
   EXPECT_EQ(m["slurm_partition_nodes{partition=normal,state=drained}"], 2);
   EXPECT_EQ(m["slurm_partition_nodes{partition=debug,state=idle}"], 1);
   EXPECT_EQ(m["slurm_partition_nodes{partition=debug,state=mixed}"], 1);
@@ -130,13 +130,13 @@ TEST(PartitionsCollectorTest, IgnoresOutOfRangeIndices) {
   c.partitions[1].node_indices.push_back(999);
   MetricSink sink;
   ASSERT_TRUE(PartitionsCollector().Collect(SnapshotOf(c), sink).ok());
-  EXPECT_EQ(Flatten(sink.families())["slurm_partition_nodes_configured{partition=debug}"], 2);
+  EXPECT_EQ(Flatten(sink.text())["slurm_partition_nodes_configured{partition=debug}"], 2);
 }
 
 TEST(NodeDetailCollectorTest, PerNodeSeriesAndSplits) {
   MetricSink sink;
   ASSERT_TRUE(NodeDetailCollector().Collect(SnapshotOf(DemoCluster()), sink).ok());
-  auto m = Flatten(sink.families());
+  auto m = Flatten(sink.text());
   EXPECT_EQ(m["slurm_node_state_info{node=n6,state=down,flags=not_responding}"], 1);
   EXPECT_EQ(m["slurm_node_state_info{node=n4,state=drained,flags=}"], 1);
   EXPECT_EQ(m["slurm_node_partition_info{node=n3,partition=gpu}"], 1);
@@ -184,24 +184,23 @@ TEST(JobsCollectorTest, ZerosForKnownPartitionsAndHistogram) {
   s.wait_times = tracker.Update(jobs);
   MetricSink sink;
   ASSERT_TRUE(JobsCollector().Collect(s, sink).ok());
-  auto m = Flatten(sink.families());
+  auto m = Flatten(sink.text());
   EXPECT_EQ(m["slurm_jobs{state=running}"], 1);
   EXPECT_EQ(m["slurm_jobs{state=pending}"], 0);
   EXPECT_EQ(m.count("slurm_jobs{state=signaling}"), 0u) << "rare states only when present";
   EXPECT_EQ(m["slurm_partition_jobs{partition=debug,state=pending}"], 0) << "known partition";
   EXPECT_EQ(m["slurm_partition_job_cpus{partition=normal,state=running}"], 4);
   bool found = false;
-  for (const auto& f : sink.families()) {
+  for (const auto& f : testing::ParseExposition(sink.text())) {
     if (f.name != "slurm_job_wait_time_seconds") continue;
-    EXPECT_EQ(f.type, prometheus::MetricType::Histogram);
-    for (const auto& metric : f.metric) {
-      if (metric.label[0].value == "normal") {
-        found = true;
-        EXPECT_EQ(metric.histogram.sample_count, 1u);
-        EXPECT_EQ(metric.histogram.sample_sum, 100);
-      }
-    }
-    EXPECT_EQ(f.metric.size(), 4u) << "one histogram per known partition";
+    found = true;
+    EXPECT_EQ(f.type, "histogram");
+    EXPECT_EQ(m["slurm_job_wait_time_seconds_count{partition=normal}"], 1);
+    EXPECT_EQ(m["slurm_job_wait_time_seconds_sum{partition=normal}"], 100);
+    EXPECT_EQ(m["slurm_job_wait_time_seconds_bucket{partition=normal,le=+Inf}"], 1);
+    size_t counts = 0;
+    for (const auto& sample : f.samples) counts += sample.name.ends_with("_count");
+    EXPECT_EQ(counts, 4u) << "one histogram per known partition";
   }
   EXPECT_TRUE(found);
 }

@@ -13,6 +13,7 @@
 #include "collectors/nodes.h"
 #include "test/fake_slurm_client.h"
 #include "test/fixtures/demo_cluster.h"
+#include "test/gunzip.h"
 
 namespace slurm_exporter {
 namespace {
@@ -43,6 +44,62 @@ class ThrowingCollector : public Collector {
     throw std::runtime_error("boom");
   }
 };
+
+// Counts its runs; depends only on the node data, so the poller may reuse its text.
+class CountingNodesCollector : public Collector {
+ public:
+  mutable std::atomic<int> runs{0};
+  std::string_view Name() const override { return "counting"; }
+  std::string_view Description() const override { return "counts"; }
+  uint32_t Sources() const override { return kSourceNodes; }
+  bool DependsOnlyOnSourceData() const override { return true; }
+  Status Collect(const Snapshot& s, MetricSink& out) const override {
+    ++runs;
+    if (!s.nodes.data) return SourceStatus(s.nodes, "nodes");
+    out.Gauge("counted_nodes", "x", static_cast<double>(s.nodes.data->nodes.size()));
+    return SourceStatus(s.nodes, "nodes");
+  }
+};
+
+TEST(PollerTest, MemoizedCollectorRunsOnlyWhenItsDataChange) {
+  FakeSlurmClient client;
+  client.nodes = std::make_shared<const ClusterNodes>(testing::DemoCluster());
+  CountingNodesCollector counting;
+  NodesCollector nodes;
+  auto clock = std::make_shared<ManualClock>();
+  Poller poller(client, {&counting, &nodes}, {}, clock);
+  poller.PollOnce();
+  poller.PollOnce();  // the same node object: text reused
+  EXPECT_EQ(counting.runs, 1);
+  auto latest = poller.Latest();
+  EXPECT_TRUE(Contains(*latest->body, "counted_nodes 8"));
+  EXPECT_EQ(testing::Gunzip(*latest->body_gzip), *latest->body) << "gzip members = body";
+  EXPECT_TRUE(
+      Contains(*latest->body, "slurm_exporter_collector_success{collector=\"counting\"} 1"));
+
+  ClusterNodes fewer = testing::DemoCluster();
+  fewer.nodes.pop_back();
+  client.nodes = std::make_shared<const ClusterNodes>(fewer);  // a new object
+  poller.PollOnce();
+  EXPECT_EQ(counting.runs, 2);
+  latest = poller.Latest();
+  EXPECT_TRUE(Contains(*latest->body, "counted_nodes 7"));
+  EXPECT_TRUE(Contains(*latest->body, "slurm_nodes 7"));
+  EXPECT_EQ(testing::Gunzip(*latest->body_gzip), *latest->body);
+
+  // A failing load keeps the data object but changes the status: run again, and report it.
+  client.nodes_error = Status::Error("slurm_load_node", "down");
+  poller.PollOnce();
+  EXPECT_EQ(counting.runs, 3);
+  latest = poller.Latest();
+  EXPECT_TRUE(Contains(*latest->body, "counted_nodes 7")) << "stale data still served";
+  EXPECT_TRUE(
+      Contains(*latest->body, "slurm_exporter_collector_success{collector=\"counting\"} 0"));
+  poller.PollOnce();
+  EXPECT_EQ(counting.runs, 3) << "same object, same error: reused";
+  EXPECT_TRUE(Contains(*poller.Latest()->body,
+                       "slurm_exporter_collector_success{collector=\"counting\"} 0"));
+}
 
 TEST(PollerTest, PublishesAfterFirstPoll) {
   FakeSlurmClient client;

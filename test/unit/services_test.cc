@@ -4,6 +4,7 @@
 #include <map>
 
 #include "collectors/controller.h"
+#include "test/exposition_parse.h"
 #include "test/fake_slurm_client.h"
 #include "test/fixtures/demo_cluster.h"
 
@@ -15,11 +16,11 @@ std::map<std::string, double> Emit(const Collector& c, const Snapshot& s, Status
   Status r = c.Collect(s, sink);
   if (st) *st = r;
   std::map<std::string, double> out;
-  for (const auto& f : sink.families()) {
-    for (const auto& m : f.metric) {
-      std::string key = f.name;
-      for (const auto& l : m.label) key += "," + l.name + "=" + l.value;
-      out[key] = f.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
+  for (const auto& f : testing::ParseExposition(sink.text())) {
+    for (const auto& m : f.samples) {
+      std::string key = m.name;
+      for (const auto& l : m.labels) key += "," + l.first + "=" + l.second;
+      out[key] = m.value;
     }
   }
   return out;
