@@ -24,6 +24,8 @@ class MetricSink {
   MetricSink& Untyped(std::string_view name, std::string_view help);
   // Adds a sample to the current family.
   MetricSink& Add(double value, const Labels& labels = {});
+  // The same with one label, without building a Labels vector (per-node families).
+  MetricSink& Add(double value, std::string_view key, std::string_view label_value);
   // Shorthand: a family with one unlabelled sample.
   MetricSink& Gauge(std::string_view name, std::string_view help, double value) {
     return Gauge(name, help).Add(value);

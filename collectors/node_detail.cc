@@ -48,20 +48,19 @@ Status NodeDetailCollector::Collect(const Snapshot& snapshot, MetricSink& out) c
     }
   }
   out.Gauge("slurm_node_cpus", "CPUs of the node.");
-  for (const Node& n : c.nodes) out.Add(n.cpus, {{"node", n.name}});
+  for (const Node& n : c.nodes) out.Add(n.cpus, "node", n.name);
   out.Gauge("slurm_node_cpus_allocated", "CPUs of the node allocated to jobs.");
-  for (const Node& n : c.nodes) out.Add(n.alloc_cpus, {{"node", n.name}});
+  for (const Node& n : c.nodes) out.Add(n.alloc_cpus, "node", n.name);
   out.Gauge("slurm_node_memory_bytes", "Configured memory (RealMemory) of the node.");
-  for (const Node& n : c.nodes)
-    out.Add(static_cast<double>(n.real_memory_bytes), {{"node", n.name}});
+  for (const Node& n : c.nodes) out.Add(static_cast<double>(n.real_memory_bytes), "node", n.name);
   out.Gauge("slurm_node_memory_allocated_bytes", "Memory of the node allocated to jobs.");
   for (const Node& n : c.nodes) {
-    out.Add(static_cast<double>(n.alloc_memory_bytes), {{"node", n.name}});
+    out.Add(static_cast<double>(n.alloc_memory_bytes), "node", n.name);
   }
   out.Gauge("slurm_node_gpus", "GPUs (gres/gpu) of the node.");
-  for (const Node& n : c.nodes) out.Add(n.gpus, {{"node", n.name}});
+  for (const Node& n : c.nodes) out.Add(n.gpus, "node", n.name);
   out.Gauge("slurm_node_gpus_allocated", "GPUs of the node allocated to jobs.");
-  for (const Node& n : c.nodes) out.Add(n.alloc_gpus, {{"node", n.name}});
+  for (const Node& n : c.nodes) out.Add(n.alloc_gpus, "node", n.name);
   out.Gauge("slurm_node_reason_info",
             "The reason set on a drained, draining, down or failing node; always 1.");
   for (const Node& n : c.nodes) {
@@ -69,7 +68,7 @@ Status NodeDetailCollector::Collect(const Snapshot& snapshot, MetricSink& out) c
   }
   out.Gauge("slurm_node_reason_since_timestamp_seconds", "Unix time the node's reason was set.");
   for (const Node& n : c.nodes) {
-    if (!n.reason.empty()) out.Add(static_cast<double>(n.reason_time), {{"node", n.name}});
+    if (!n.reason.empty()) out.Add(static_cast<double>(n.reason_time), "node", n.name);
   }
 
   ResourceSplit cpus, gpus;

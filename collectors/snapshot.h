@@ -48,13 +48,13 @@ struct Node {
   uint32_t alloc_cpus = 0;
   uint64_t real_memory_bytes = 0;
   uint64_t alloc_memory_bytes = 0;
-  uint64_t free_memory_bytes = 0;  // as reported by slurmd; 0 when unknown
   uint32_t gpus = 0;
   uint32_t alloc_gpus = 0;
   std::string reason;
   int64_t reason_time = 0;  // unix seconds, 0 when no reason
-  int64_t boot_time = 0;
-  int64_t slurmd_start_time = 0;
+  // Nothing that changes on every slurmd report (free memory, load) is kept: no collector
+  // exposes it, and equal node data let the poller reuse the per-node text.
+  bool operator==(const Node&) const = default;
 };
 
 enum class PartitionState : uint8_t { kUp, kDown, kDrain, kInactive };
@@ -68,12 +68,14 @@ struct Partition {
   uint32_t total_cpus = 0;
   int64_t max_time_seconds = -1;       // -1: unlimited
   std::vector<uint32_t> node_indices;  // indices into ClusterNodes::nodes
+  bool operator==(const Partition&) const = default;
 };
 
 // Nodes and partitions, loaded together so that partition membership indices stay consistent.
 struct ClusterNodes {
   std::vector<Node> nodes;
   std::vector<Partition> partitions;
+  bool operator==(const ClusterNodes&) const = default;
 };
 
 // Job states: Slurm's base states, then the flag states that squeue prints instead of the base

@@ -50,7 +50,9 @@ int main(void) {
   printf("load_node_seconds=%.6f\nload_partitions_seconds=%.6f\nload_jobs_seconds=%.6f\n",
          t1 - t0, t2 - t1, t3 - t2);
   printf("peak_rss_kib=%ld\n", peak_rss_kib());
+  double t4 = now();
   slurm_free_job_info_msg(jobs);
+  printf("free_jobs_seconds=%.6f\n", now() - t4);
   slurm_free_partition_info_msg(parts);
   slurm_free_node_info_msg(nodes);
   slurm_fini();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Stops, starts, freezes or thaws one daemon of a cluster made by start.sh, by its recorded pid
-# and command line. usage: test/cluster/daemon.sh DIR stop|start|restart|freeze|thaw|pid NAME
+# and command line. usage: test/cluster/daemon.sh DIR stop|kill|start|restart|freeze|thaw|pid NAME
+# (kill: SIGKILL, as in a crash; stop: SIGTERM, then SIGKILL after 10 s).
 # NAME: munged, mariadbd, slurmdbd, slurmctld, slurmd-nN.
 set -euo pipefail
 dir=${1:?usage: daemon.sh DIR ACTION NAME}
@@ -30,6 +31,8 @@ case "$action" in
   stop) stop ;;
   start) start ;;
   restart) stop; start ;;
+  kill) alive && { p=$(cat "$pidf"); kill -KILL "$p"; for _ in $(seq 1 50); do
+      kill -0 "$p" 2>/dev/null || break; sleep 0.1; done; rm -f "$pidf"; } ;;  # a crash
   freeze) alive && kill -STOP "$(cat "$pidf")" ;;
   thaw) alive && kill -CONT "$(cat "$pidf")" ;;
   pid) alive && cat "$pidf" ;;

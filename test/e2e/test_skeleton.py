@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Walking-skeleton e2e: the exporter's node counts equal what sinfo reports on a real cluster
-(per state and per partition), and stopping slurmctld turns slurm_up to 0 while the exporter
-keeps serving; restarting slurmctld brings it back."""
+(per state and per partition), and killing slurmctld (SIGKILL) turns slurm_up to 0 while the
+exporter keeps serving; restarting slurmctld brings it back."""
 import collections
 import os
 import sys
@@ -81,8 +81,9 @@ def test(args):
         assert value(m, "slurm_up") == 1
         assert value(m, "slurm_exporter_collector_success", collector="nodes") == 1
 
-        # slurmctld stops: slurm_up 0, the exporter keeps serving the last data, marked stale.
-        cluster.daemon("stop", "slurmctld")
+        # slurmctld killed (SIGKILL, as in a crash): slurm_up 0, the exporter keeps serving the
+        # last data, marked stale.
+        cluster.daemon("kill", "slurmctld")
         wait_until("slurm_up 0", lambda: value(exporter.metrics(), "slurm_up") == 0, timeout=30)
         m = exporter.metrics()
         assert value(m, "slurm_exporter_source_success", source="nodes") == 0
@@ -90,7 +91,7 @@ def test(args):
         wait_until("snapshot age to grow",
                    lambda: value(exporter.metrics(), "slurm_exporter_snapshot_age_seconds") > 2)
         assert exporter.get("/-/healthy")[0] == 200
-        log("slurmctld down: slurm_up 0, still serving")
+        log("slurmctld killed: slurm_up 0, still serving")
 
         # slurmctld restarts with its state: slurm_up returns to 1, counts match again.
         cluster.daemon("start", "slurmctld")

@@ -15,6 +15,7 @@
 #include "exporter/handlers.h"
 #include "test/fake_slurm_client.h"
 #include "test/gunzip.h"
+#include "test/loopback.h"
 
 namespace slurm_exporter {
 namespace {
@@ -30,15 +31,8 @@ HttpServer::Options Opts(const std::string& listen, int threads, int timeout_ms)
 // Sends one HTTP/1.0 request and returns the whole response.
 std::string Request(int port, const std::string& method, const std::string& path,
                     const std::string& extra_headers = "") {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return "connect failed";
-  }
+  int fd = testing::ConnectLoopback(port);
+  if (fd < 0) return "connect failed";
   std::string req = method + " " + path + " HTTP/1.0\r\nHost: x\r\n" + extra_headers + "\r\n";
   (void)!::write(fd, req.data(), req.size());
   std::string out;

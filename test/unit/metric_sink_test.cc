@@ -84,7 +84,12 @@ TEST(MetricSinkTest, SameBytesAsPrometheusCppOnEdgeCases) {
         {123456789012345678.0, {}},
         {0.1, {}},
         {1.0 / 3, {}},
-        {-42, {}}}},
+        {-42, {}},
+        {999999999999999.0, {}},
+        {1e15, {}},
+        {-999999999999999.0, {}},
+        {9007199254740993.0, {}},
+        {4294967296.0 * 1024, {}}}},
       {"c_empty", "no samples", prometheus::MetricType::Gauge, {}},
       {"d", "untyped", prometheus::MetricType::Untyped, {{7, {{"p", "q"}}}}},
   };
@@ -108,6 +113,16 @@ TEST(MetricSinkTest, HelpIsEscapedAsTheFormatSays) {
   MetricSink sink;
   sink.Gauge("h", "back\\slash\nnewline", 1);
   EXPECT_EQ(sink.text(), "# HELP h back\\\\slash\\nnewline\n# TYPE h gauge\nh 1\n");
+}
+
+TEST(MetricSinkTest, OneLabelOverloadWritesTheSameAsLabels) {
+  MetricSink a, b;
+  a.Gauge("g", "h").Add(3, {{"node", "n\"1"}}).Add(-0.0, {{"node", "x"}}).Add(1e15, {{"node", ""}});
+  b.Gauge("g", "h").Add(3, "node", "n\"1").Add(-0.0, "node", "x").Add(1e15, "node", "");
+  EXPECT_EQ(a.text(), b.text());
+  EXPECT_EQ(b.text(),
+            "# HELP g h\n# TYPE g gauge\ng{node=\"n\\\"1\"} 3\ng{node=\"x\"} -0\ng{node=\"\"} "
+            "1000000000000000\n");
 }
 
 TEST(MetricSinkTest, NanAndParsesBack) {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/http_server.h"
+#include "test/loopback.h"
 
 namespace slurm_exporter {
 namespace {
@@ -42,19 +43,6 @@ struct Reply {
   std::string response;
 };
 
-int Connect(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 // One HTTPS GET with certificate verification against the test CA.
 Reply Get(int port, const Client& c, const std::string& path = "/x") {
   Reply r;
@@ -69,7 +57,7 @@ Reply Get(int port, const Client& c, const std::string& path = "/x") {
     EXPECT_EQ(SSL_CTX_use_certificate_file(ctx.get(), c.cert.c_str(), SSL_FILETYPE_PEM), 1);
     EXPECT_EQ(SSL_CTX_use_PrivateKey_file(ctx.get(), c.key.c_str(), SSL_FILETYPE_PEM), 1);
   }
-  int fd = Connect(port);
+  int fd = testing::ConnectLoopback(port);
   if (fd < 0) return r;
   std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(ctx.get()), &SSL_free);
   SSL_set_fd(ssl.get(), fd);
@@ -144,7 +132,7 @@ TEST(TlsTest, MinVersionTls13RefusesTls12) {
 TEST(TlsTest, PlainHttpOnTheTlsPortGetsNoPage) {
   TlsServer s(ServerTls());
   ASSERT_TRUE(s.status().ok());
-  int fd = Connect(s.port());
+  int fd = testing::ConnectLoopback(s.port());
   ASSERT_GE(fd, 0);
   std::string req = "GET /x HTTP/1.0\r\n\r\n";
   ASSERT_GT(::write(fd, req.data(), req.size()), 0);
