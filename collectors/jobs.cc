@@ -67,19 +67,58 @@ bool AlwaysExposed(JobState s) {
   return static_cast<size_t>(s) <= static_cast<size_t>(JobState::kConfiguring);
 }
 
-JobCounts CountJobs(const Jobs& jobs, double now) {
-  JobCounts out;
+JobSummary SummarizeJobs(const Jobs& jobs) {
+  JobSummary out;
+  std::map<std::string, std::vector<std::pair<int64_t, uint32_t>>> eligible;
+  PartitionJobSummary* p = nullptr;
+  const std::string* p_name = nullptr;
   for (const Job& j : jobs.jobs) {
-    PartitionJobCounts& p = out.partitions[j.partition];
-    Add(p, j);
+    if (p_name == nullptr || *p_name != j.partition) {  // jobs come grouped more often than not
+      auto it = out.partitions.try_emplace(j.partition).first;
+      p = &it->second;
+      p_name = &it->first;
+    }
+    Add(*p, j);
     Add(out.total, j);
     if (j.state != JobState::kPending) continue;
-    p.pending_by_reason[j.reason] += j.task_count;
-    if (Held(j) || j.eligible_time <= 0 || static_cast<double>(j.eligible_time) > now) continue;
-    double waited = now - static_cast<double>(j.eligible_time);
-    p.max_pending_wait = std::max(p.max_pending_wait, waited);
+    p->pending_by_reason[j.reason] += j.task_count;
+    if (Held(j) || j.eligible_time <= 0) continue;
+    eligible[j.partition].emplace_back(j.eligible_time, j.task_count);
+  }
+  for (auto& [name, list] : eligible) {
+    std::sort(list.begin(), list.end());
+    PartitionJobSummary& ps = out.partitions[name];
+    ps.eligible_times.reserve(list.size());
+    ps.tasks_before.reserve(list.size() + 1);
+    ps.tasks_before.push_back(0);
+    for (const auto& [t, n] : list) {
+      ps.eligible_times.push_back(t);
+      ps.tasks_before.push_back(ps.tasks_before.back() + n);
+    }
+  }
+  return out;
+}
+
+JobCounts CountJobs(const JobSummary& summary, double now) {
+  JobCounts out;
+  out.total = summary.total;
+  for (const auto& [name, s] : summary.partitions) {
+    PartitionJobCounts& p = out.partitions[name];
+    static_cast<JobGroupCounts&>(p) = s;
+    p.pending_by_reason = s.pending_by_reason;
+    const auto& times = s.eligible_times;
+    // Jobs eligible by now; the waits below are computed as in a plain walk (now - t).
+    auto eligible_end = std::upper_bound(times.begin(), times.end(), now, [](double n, int64_t t) {
+      return n < static_cast<double>(t);
+    });
+    if (eligible_end == times.begin()) continue;
+    p.max_pending_wait = std::max(0.0, now - static_cast<double>(times.front()));
     for (size_t t = 0; t < kPendingWaitThresholds.size(); ++t) {
-      if (waited > kPendingWaitThresholds[t]) p.waiting_longer[t] += j.task_count;
+      const double threshold = kPendingWaitThresholds[t];
+      auto end = std::partition_point(times.begin(), eligible_end, [&](int64_t e) {
+        return now - static_cast<double>(e) > threshold;
+      });
+      p.waiting_longer[t] = s.tasks_before[static_cast<size_t>(end - times.begin())];
     }
   }
   return out;
@@ -94,7 +133,10 @@ std::map<std::string, JobGroupCounts> CountJobsBy(const Jobs& jobs, bool by_user
 Status JobsCollector::Collect(const Snapshot& snapshot, MetricSink& out) const {
   const auto& src = snapshot.jobs;
   if (!src.data) return SourceStatus(src, "jobs");
-  JobCounts c = CountJobs(*src.data, snapshot.time);
+  // The poller's summary of this job table, or one made here (e.g. a snapshot built by hand).
+  std::shared_ptr<const JobSummary> summary = snapshot.job_summary;
+  if (!summary) summary = std::make_shared<const JobSummary>(SummarizeJobs(*src.data));
+  JobCounts c = CountJobs(*summary, snapshot.time);
   // Partitions without jobs still get their zeros when the node source knows them.
   if (snapshot.nodes.data) {
     for (const Partition& p : snapshot.nodes.data->partitions) c.partitions[p.name];

@@ -10,6 +10,7 @@
 #include <array>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "collectors/collector.h"
 
@@ -27,21 +28,37 @@ inline constexpr std::array<double, 5> kPendingWaitThresholds = {300, 900, 3600,
 struct JobGroupCounts {
   std::array<uint64_t, kJobStateCount> tasks{};
   uint64_t pending_cpus = 0, running_cpus = 0, pending_gpus = 0, running_gpus = 0;
+  bool operator==(const JobGroupCounts&) const = default;
 };
 
 struct PartitionJobCounts : JobGroupCounts {
   std::map<std::string, uint64_t> pending_by_reason;
   double max_pending_wait = 0;  // seconds, eligible and not held
   std::array<uint64_t, kPendingWaitThresholds.size()> waiting_longer{};
+  bool operator==(const PartitionJobCounts&) const = default;
 };
 
 struct JobCounts {
   std::map<std::string, PartitionJobCounts> partitions;
   JobGroupCounts total;
+  bool operator==(const JobCounts&) const = default;
 };
 
-// Pure: counts the jobs, with pending ages measured at `now` (unix seconds).
-JobCounts CountJobs(const Jobs& jobs, double now);
+// What of a job table does not depend on the time: made once per table (the poller keeps it
+// while slurmctld reports no job change), so that a poll only searches it for the pending ages.
+struct PartitionJobSummary : JobGroupCounts {
+  std::map<std::string, uint64_t> pending_by_reason;
+  std::vector<int64_t> eligible_times;  // pending, eligible, not held; ascending
+  std::vector<uint64_t> tasks_before;   // [i]: tasks of eligible_times[0..i); one more entry
+};
+struct JobSummary {
+  std::map<std::string, PartitionJobSummary> partitions;
+  JobGroupCounts total;
+};
+
+JobSummary SummarizeJobs(const Jobs& jobs);
+// Pure: the counts, with pending ages measured at `now` (unix seconds).
+JobCounts CountJobs(const JobSummary& summary, double now);
 // Groups by user or account.
 std::map<std::string, JobGroupCounts> CountJobsBy(const Jobs& jobs, bool by_user);
 

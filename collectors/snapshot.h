@@ -257,6 +257,8 @@ struct Source {
   bool fresh() const { return attempted && status.ok(); }
 };
 
+struct JobSummary;  // collectors/jobs.h
+
 struct Snapshot {
   double time = 0;  // unix seconds when the poll started
   Source<ClusterNodes> nodes;
@@ -267,7 +269,8 @@ struct Snapshot {
   Source<LicensesAndReservations> resources;
   Source<MungeStatus> munge;
   Source<DatabaseStatus> database;
-  std::shared_ptr<const WaitTimes> wait_times;  // derived from jobs by the poller
+  std::shared_ptr<const WaitTimes> wait_times;    // derived from jobs by the poller
+  std::shared_ptr<const JobSummary> job_summary;  // derived from jobs by the poller
 };
 
 }  // namespace slurm_exporter

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <exception>
 
+#include "collectors/jobs.h"
 #include "common/gzip.h"
 #include "common/log.h"
 
@@ -131,7 +132,13 @@ void Poller::PollOnce() {
               [&]() { return client_.LoadNodes(); });
   ctld_source(snap->jobs, prev ? &prev->jobs : nullptr, kSourceJobs, "slurm_load_jobs",
               [&]() { return client_.LoadJobs(); });
-  if (snap->jobs.data) snap->wait_times = wait_times_.Update(snap->jobs.data);
+  if (snap->jobs.data) {
+    snap->wait_times = wait_times_.Update(snap->jobs.data);
+    // Summarized once per job table; polls without job changes reuse it.
+    snap->job_summary = prev && prev->job_summary && prev->jobs.data == snap->jobs.data
+                            ? prev->job_summary
+                            : std::make_shared<const JobSummary>(SummarizeJobs(*snap->jobs.data));
+  }
   ctld_source(snap->scheduler, prev ? &prev->scheduler : nullptr, kSourceScheduler,
               "slurm_get_statistics", [&]() { return client_.LoadSchedulerStats(); });
   ctld_source(snap->resources, prev ? &prev->resources : nullptr, kSourceResources,

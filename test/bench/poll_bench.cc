@@ -12,6 +12,7 @@
 #include <string>
 
 #include "collectors/all_collectors.h"
+#include "collectors/jobs.h"
 #include "collectors/metric_sink.h"
 #include "common/gzip.h"
 #include "common/log.h"
@@ -124,6 +125,8 @@ void BM_Collector(benchmark::State& state) {
   s.nodes.attempted = s.jobs.attempted = true;
   s.nodes.data = w.client.nodes;
   s.jobs.data = w.client.jobs;
+  // As the poller does: the job table summarized once, reused by polls without job changes.
+  s.job_summary = std::make_shared<const JobSummary>(SummarizeJobs(*w.client.jobs));
   size_t bytes = 0;
   for (auto _ : state) {
     MetricSink sink;
@@ -134,6 +137,13 @@ void BM_Collector(benchmark::State& state) {
   state.counters["bytes"] = static_cast<double>(bytes);
 }
 BENCHMARK(BM_Collector)->DenseRange(0, 9)->Unit(benchmark::kMillisecond);
+
+// Summarizing 100,000 jobs (once per job table that slurmctld sends).
+void BM_SummarizeJobs(benchmark::State& state) {
+  const auto jobs = TheWorld().client.jobs;
+  for (auto _ : state) benchmark::DoNotOptimize(SummarizeJobs(*jobs).partitions.size());
+}
+BENCHMARK(BM_SummarizeJobs)->Unit(benchmark::kMillisecond);
 
 // The same per-node families (10,000 nodes x 4 samples) written by MetricSink, and built as
 // prometheus-cpp MetricFamily structs then serialized by its TextSerializer (before).

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <random>
 #include <set>
 
 #include "collectors/slurm_text.h"
@@ -87,7 +89,7 @@ TEST(CountJobsTest, StatesArraysPartitionsReasons) {
   jobs.jobs.push_back(MakeJob(5, JobState::kPending, "debug", "JobHeldUser"));
   jobs.jobs.push_back(MakeJob(6, JobState::kCompleting, "gpu"));
 
-  JobCounts c = CountJobs(jobs, 5000);
+  JobCounts c = CountJobs(SummarizeJobs(jobs), 5000);
   auto tasks = [&](const std::string& p, JobState s) {
     return c.partitions.at(p).tasks[static_cast<size_t>(s)];
   };
@@ -113,7 +115,7 @@ TEST(CountJobsTest, PendingWaitIgnoresHeldAndNotYetEligible) {
   Job future = MakeJob(4, JobState::kPending, "normal", "BeginTime");
   future.eligible_time = 99999;
   jobs.jobs = {waiting, held, never, future};
-  JobCounts c = CountJobs(jobs, 1000 + 3601);
+  JobCounts c = CountJobs(SummarizeJobs(jobs), 1000 + 3601);
   const auto& p = c.partitions.at("normal");
   EXPECT_DOUBLE_EQ(p.max_pending_wait, 3601);
   EXPECT_EQ(p.waiting_longer[2], 1u);  // > 3600 s
@@ -185,6 +187,65 @@ TEST(WaitTimeTest, EachStartedJobObservedExactlyOnce) {
   auto empty = std::make_shared<Jobs>();
   EXPECT_EQ(tracker.Update(empty)->by_partition[0].second.count, 2u);
   EXPECT_EQ(tracker.tracked(), 0u);
+}
+
+// The counting as a plain walk over the jobs: the reference for the summary and its binary
+// searches.
+JobCounts WalkCount(const Jobs& jobs, double now) {
+  JobCounts out;
+  auto add = [](JobGroupCounts& c, const Job& j) {
+    c.tasks[static_cast<size_t>(j.state)] += j.task_count;
+    if (j.state == JobState::kPending) {
+      c.pending_cpus += uint64_t{j.cpus} * j.task_count;
+      c.pending_gpus += uint64_t{j.gpus} * j.task_count;
+    } else if (j.state == JobState::kRunning || j.state == JobState::kConfiguring) {
+      c.running_cpus += j.cpus;
+      c.running_gpus += j.gpus;
+    }
+  };
+  for (const Job& j : jobs.jobs) {
+    PartitionJobCounts& p = out.partitions[j.partition];
+    add(p, j);
+    add(out.total, j);
+    if (j.state != JobState::kPending) continue;
+    p.pending_by_reason[j.reason] += j.task_count;
+    const bool held = j.reason == "JobHeldUser" || j.reason == "JobHeldAdmin";
+    if (held || j.eligible_time <= 0 || static_cast<double>(j.eligible_time) > now) continue;
+    double waited = now - static_cast<double>(j.eligible_time);
+    p.max_pending_wait = std::max(p.max_pending_wait, waited);
+    for (size_t t = 0; t < kPendingWaitThresholds.size(); ++t) {
+      if (waited > kPendingWaitThresholds[t]) p.waiting_longer[t] += j.task_count;
+    }
+  }
+  return out;
+}
+
+TEST(JobSummaryTest, SameCountsAsAPlainWalkOnRandomTables) {
+  std::mt19937 rng(7);
+  const char* parts[] = {"a", "b", "c"};
+  const char* reasons[] = {"Priority", "Resources", "JobHeldUser", "JobHeldAdmin", "None"};
+  const double now = 1'795'000'000.5;
+  for (int round = 0; round < 200; ++round) {
+    Jobs jobs;
+    const int n = static_cast<int>(rng() % 300);
+    for (int i = 0; i < n; ++i) {
+      Job j = MakeJob(static_cast<uint32_t>(i + 1),
+                      rng() % 4 ? JobState::kPending : static_cast<JobState>(rng() % 14),
+                      parts[rng() % 3], reasons[rng() % 5]);
+      j.task_count = static_cast<uint32_t>(1 + rng() % 3);
+      j.gpus = static_cast<uint32_t>(rng() % 2);
+      // Eligible in the past (around the thresholds), in the future, exactly now, or never.
+      const int64_t offsets[] = {-300, -301, -900, -3600, -3601, -14400, -86400, -86401, 0, 5};
+      j.eligible_time = rng() % 8 ? static_cast<int64_t>(now) + offsets[rng() % 10] -
+                                        static_cast<int64_t>(rng() % 3)
+                                  : 0;
+      jobs.jobs.push_back(j);
+    }
+    for (double at : {now, now - 0.5, now + 0.25, now + 86400}) {
+      ASSERT_TRUE(CountJobs(SummarizeJobs(jobs), at) == WalkCount(jobs, at))
+          << "round " << round << " at " << at;
+    }
+  }
 }
 
 }  // namespace
