@@ -331,6 +331,9 @@ void Poller::PollOnce() {
   if (all_ok) last_success_at_ = expo->finished_at;
   expo->last_success_at = last_success_at_;
   expo->snapshot = snap;
+  // Whether a large table was replaced (and the old one is freed below).
+  const bool tables_replaced =
+      !prev || prev->jobs.data != snap->jobs.data || prev->nodes.data != snap->nodes.data;
   previous_ = snap;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -338,9 +341,10 @@ void Poller::PollOnce() {
   }
   if (reachable) ready_.store(true);
   poll_started_mono_.store(0);
-  // Give the memory of this poll's transient structures (libslurm replies, families) back to
-  // the system, so that the steady RSS stays near the size of what is kept.
-  malloc_trim(0);
+  // Give the memory of this poll's transient structures (libslurm replies, the replaced
+  // tables) back to the system, so that the steady RSS stays near the size of what is kept.
+  // Polls that replaced no table allocated little: they skip the walk over the heap.
+  if (tables_replaced) malloc_trim(0);
   log::Debug("poll done",
              {{"seconds", fmt::format("{:.6f}", poll_seconds)}, {"ok", all_ok ? "true" : "false"}});
 }

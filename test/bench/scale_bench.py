@@ -226,8 +226,13 @@ def main():
         print("  total %.3fs = %.1fx our whole (first) poll cycle (%.3fs)"
               % (cli_total, cli_total / poll, poll))
         print("\n== targets")
-        # node data: the first (full) load of nodes and partitions, library + conversion
-        node_speedup = cli["sinfo -N"] / first[4]["nodes"] if first[4]["nodes"] else float("inf")
+        # node data: full loads of nodes and partitions (library + conversion), median over the
+        # measured polls in which slurmctld sent the node table (library time over 5 ms)
+        full_node = [s[4]["nodes"] for s in [first] + busy + [idle] if s[3]["nodes"] > 0.005]
+        node_cost = statistics.median(full_node) if full_node else first[4]["nodes"]
+        node_speedup = cli["sinfo -N"] / node_cost if node_cost else float("inf")
+        print("  node data, full loads: %s s (median %.4fs); sinfo -N %.3fs"
+              % (", ".join("%.4f" % v for v in full_node), node_cost, cli["sinfo -N"]))
         busy_median = statistics.median(100 * b[2] / b[1] for b in busy)
         checks = [
             ("our processing <= 10% of library time, first poll", first[2] <= 0.10 * first[1],
