@@ -106,6 +106,7 @@ class Poller {
   uint64_t polls_failed_ = 0;
   double last_success_at_ = 0;
   double last_gzip_seconds_ = 0;
+  double last_trim_mono_ = 0;
   size_t last_body_size_ = 0;
   // Per collector: the last text of a memoized collector (DependsOnlyOnSourceData), its gzip
   // member, and the key of the data it was made from.
