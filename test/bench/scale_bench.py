@@ -143,23 +143,30 @@ def main():
         for s in sources:
             print("      %-10s library %.4fs  conversion %.4fs"
                   % (s, first[3][s], first[4][s] - first[3][s]))
-        # Busy polls: a job submitted before each, so that slurmctld sends the whole job table
-        # again; each paired with a bare client run right after it (same data, same moment).
+        # Busy polls: a job submitted right after a poll (10 s before the next, so that
+        # slurmctld has settled), so that the next poll loads the whole job table again. The
+        # bare client runs twice around each such poll (2 s after the submission, and right after
+        # the poll): its mean is the floor paired with that poll.
         busy, pairs = [], []
         for i in range(5):
             n = polls()
+            wait_poll(n)
             cluster.sbatch("--hold", "-p", "normal", "--wrap", "true")
-            m = wait_poll(n)
+            time.sleep(2)
+            before = bare_client()
+            m = wait_poll(n + 1)
+            after = bare_client()
             split = poll_split(m)
             busy.append(split)
-            b = bare_client()
-            pairs.append((split[4]["jobs"], b["load_jobs_seconds"] + b.get("free_jobs_seconds", 0)))
+            floor = statistics.mean(b["load_jobs_seconds"] + b.get("free_jobs_seconds", 0)
+                                    for b in (before, after))
+            pairs.append((split[4]["jobs"], floor))
             show("busy poll %d" % (i + 1), split)
         ratios = sorted(100 * b[2] / b[1] for b in busy)
         print("  busy polls ours/library: median %.1f%% (%s)"
               % (statistics.median(ratios), ", ".join("%.1f%%" % r for r in ratios)))
         job_ratio = statistics.median(e / b for e, b in pairs)
-        print("  job part (load + conversion) vs bare slurm_load_jobs + free, paired: median "
+        print("  job part (load + conversion) vs bare slurm_load_jobs + free around it: median "
               "%.2fx (%s)" % (job_ratio, ", ".join("%.3fs/%.3fs" % p for p in pairs)))
         n = polls()
         m = wait_poll(n)
@@ -227,8 +234,8 @@ def main():
               % (cli_total, cli_total / poll, poll))
         print("\n== targets")
         # node data: full loads of nodes and partitions (library + conversion), median over the
-        # measured polls in which slurmctld sent the node table (library time over 5 ms)
-        full_node = [s[4]["nodes"] for s in [first] + busy + [idle] if s[3]["nodes"] > 0.005]
+        # measured polls in which slurmctld sent the node table (library time over 10 ms)
+        full_node = [s[4]["nodes"] for s in [first] + busy + [idle] if s[3]["nodes"] > 0.010]
         node_cost = statistics.median(full_node) if full_node else first[4]["nodes"]
         node_speedup = cli["sinfo -N"] / node_cost if node_cost else float("inf")
         print("  node data, full loads: %s s (median %.4fs); sinfo -N %.3fs"

@@ -5,19 +5,23 @@ for probes); the exporter over HTTPS with required client certificates and basic
 by a real Prometheus; the remediator with basic auth refuses wrong credentials, over HTTPS
 with client certificates serves only callers that present one, refuses a key that does not
 match its certificate, and refuses to listen on a non-loopback address without auth; neither
-logs the secrets."""
+logs the secrets. The installed exporter run as an unprivileged user (nobody) reads the cluster:
+it needs no Slurm rights beyond what any user has."""
 import base64
 import crypt
 import json
 import os
 import ssl
 import subprocess
+import shutil
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, Prometheus, ROOT, free_port, log, main, wait_until  # noqa: E402
+from harness import (Cluster, Prometheus, ROOT, free_port, log, main, parse_exposition,  # noqa: E402
+                     value, wait_until)
 
 PASSWORD = "correct horse battery"
 TLS = os.path.join(ROOT, "test", "fixtures", "tls")
@@ -107,6 +111,33 @@ def test(args):
             log("real Prometheus over HTTPS + client certificate + basic auth: up 1, slurm_up 1")
         finally:
             prom.stop()
+
+        # The installed exporter as nobody (uid/gid 65534, no supplementary groups).
+        inst = tempfile.mkdtemp(prefix="slurm-exporter-install.")
+        try:
+            os.chmod(inst, 0o755)
+            subprocess.run(["cmake", "--install", os.path.dirname(args.exporter), "--prefix", inst],
+                           check=True, stdout=subprocess.DEVNULL)
+            nport = free_port()
+            p = cluster.spawn("exporter-nobody", [
+                "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--",
+                os.path.join(inst, "bin", "slurm_exporter"),
+                "--web.listen-address=127.0.0.1:%d" % nport, "--slurm.poll-interval=1s"])
+            procs.append(p)
+            nurl = "http://127.0.0.1:%d" % nport
+            wait_until("unprivileged exporter ready", lambda: get(nurl + "/-/ready")[0] == 200)
+            uid = [l.split()[1] for l in open("/proc/%d/status" % p.pid) if l.startswith("Uid:")]
+            assert uid == ["65534"], "exporter runs as uid %s" % uid
+            m = parse_exposition(get(nurl + "/metrics")[1])
+            assert value(m, "slurm_up") == 1, value(m, "slurm_up")
+            assert value(m, "slurm_nodes") == 4, value(m, "slurm_nodes")
+            assert value(m, "slurm_munge_up") == 1, "munge round trip as nobody"
+            for src in ("nodes", "jobs", "scheduler", "ping"):
+                assert value(m, "slurm_exporter_source_success", source=src) == 1, src
+            log("installed exporter as nobody (uid 65534): slurm_up 1, 4 nodes, munge, sdiag, "
+                "jobs all loaded")
+        finally:
+            shutil.rmtree(inst, ignore_errors=True)
 
         policy = os.path.join(d, "etc", "policy.json")
         json.dump({"rules": [{"alertname": "X"}]}, open(policy, "w"))
