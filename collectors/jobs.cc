@@ -10,9 +10,9 @@
 #include "collectors/wait_time.h"
 
 namespace slurm_exporter {
-namespace {
+namespace {}  // namespace
 
-void Add(JobGroupCounts& c, const Job& j) {
+void AddToGroup(JobGroupCounts& c, const Job& j) {
   c.tasks[static_cast<size_t>(j.state)] += j.task_count;
   if (j.state == JobState::kPending) {
     c.pending_cpus += uint64_t{j.cpus} * j.task_count;
@@ -22,6 +22,8 @@ void Add(JobGroupCounts& c, const Job& j) {
     c.running_gpus += j.gpus;
   }
 }
+
+namespace {
 
 bool Held(const Job& j) { return j.reason == "JobHeldUser" || j.reason == "JobHeldAdmin"; }
 
@@ -78,8 +80,8 @@ JobSummary SummarizeJobs(const Jobs& jobs) {
       p = &it->second;
       p_name = &it->first;
     }
-    Add(*p, j);
-    Add(out.total, j);
+    AddToGroup(*p, j);
+    AddToGroup(out.total, j);
     if (j.state != JobState::kPending) continue;
     p->pending_by_reason[j.reason] += j.task_count;
     if (Held(j) || j.eligible_time <= 0) continue;
@@ -126,7 +128,7 @@ JobCounts CountJobs(const JobSummary& summary, double now) {
 
 std::map<std::string, JobGroupCounts> CountJobsBy(const Jobs& jobs, bool by_user) {
   std::map<std::string, JobGroupCounts> out;
-  for (const Job& j : jobs.jobs) Add(out[by_user ? j.user : j.account], j);
+  for (const Job& j : jobs.jobs) AddToGroup(out[by_user ? j.user : j.account], j);
   return out;
 }
 

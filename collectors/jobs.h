@@ -31,6 +31,9 @@ struct JobGroupCounts {
   bool operator==(const JobGroupCounts&) const = default;
 };
 
+// Adds the job's tasks, and its CPUs and GPUs when pending or running, to the group.
+void AddToGroup(JobGroupCounts& c, const Job& j);
+
 struct PartitionJobCounts : JobGroupCounts {
   std::map<std::string, uint64_t> pending_by_reason;
   double max_pending_wait = 0;  // seconds, eligible and not held

@@ -190,23 +190,13 @@ TEST(WaitTimeTest, EachStartedJobObservedExactlyOnce) {
 }
 
 // The counting as a plain walk over the jobs: the reference for the summary and its binary
-// searches.
+// searches (the per-group sums are the same function; the pending ages are what is checked).
 JobCounts WalkCount(const Jobs& jobs, double now) {
   JobCounts out;
-  auto add = [](JobGroupCounts& c, const Job& j) {
-    c.tasks[static_cast<size_t>(j.state)] += j.task_count;
-    if (j.state == JobState::kPending) {
-      c.pending_cpus += uint64_t{j.cpus} * j.task_count;
-      c.pending_gpus += uint64_t{j.gpus} * j.task_count;
-    } else if (j.state == JobState::kRunning || j.state == JobState::kConfiguring) {
-      c.running_cpus += j.cpus;
-      c.running_gpus += j.gpus;
-    }
-  };
   for (const Job& j : jobs.jobs) {
     PartitionJobCounts& p = out.partitions[j.partition];
-    add(p, j);
-    add(out.total, j);
+    AddToGroup(p, j);
+    AddToGroup(out.total, j);
     if (j.state != JobState::kPending) continue;
     p.pending_by_reason[j.reason] += j.task_count;
     const bool held = j.reason == "JobHeldUser" || j.reason == "JobHeldAdmin";
