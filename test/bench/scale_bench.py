@@ -168,10 +168,13 @@ def main():
         job_ratio = statistics.median(e / b for e, b in pairs)
         print("  job part (load + conversion) vs bare slurm_load_jobs + free around it: median "
               "%.2fx (%s)" % (job_ratio, ", ".join("%.3fs/%.3fs" % p for p in pairs)))
-        n = polls()
-        m = wait_poll(n)
-        idle = poll_split(m)
-        show("idle poll (no job change)", idle)
+        idles = []
+        for i in range(3):
+            n = polls()
+            m = wait_poll(n)
+            idles.append(poll_split(m))
+            show("idle poll %d (no job change)" % (i + 1), idles[-1])
+        idle = sorted(idles, key=lambda x: x[2] / x[1])[1]  # the median poll by ratio
         for s in sources:
             if idle[4][s] > 0.0005:
                 print("      %-10s library %.4fs  conversion %.4fs"
@@ -179,8 +182,8 @@ def main():
         slow = sorted(((v, dict(labels)["collector"]) for (name, labels), v in m.items()
                        if name == "slurm_exporter_collector_duration_seconds" and v > 0.0005),
                       reverse=True)
-        print("      collectors over 0.5 ms: %s" % (", ".join("%s %.4fs" % (c, v)
-                                                        for v, c in slow) or "none"))
+        print("      collectors over 0.5 ms (last idle poll): %s"
+              % (", ".join("%s %.4fs" % (c, v) for v, c in slow) or "none"))
         poll, lib_total, ours, lib, dur, gz = first
         bare_nodes = bare_v["load_node_seconds"]
 
@@ -235,7 +238,7 @@ def main():
         print("\n== targets")
         # node data: full loads of nodes and partitions (library + conversion), median over the
         # measured polls in which slurmctld sent the node table (library time over 10 ms)
-        full_node = [s[4]["nodes"] for s in [first] + busy + [idle] if s[3]["nodes"] > 0.010]
+        full_node = [s[4]["nodes"] for s in [first] + busy + idles if s[3]["nodes"] > 0.010]
         node_cost = statistics.median(full_node) if full_node else first[4]["nodes"]
         node_speedup = cli["sinfo -N"] / node_cost if node_cost else float("inf")
         print("  node data, full loads: %s s (median %.4fs); sinfo -N %.3fs"
@@ -246,7 +249,8 @@ def main():
              "%.1f%%" % (100 * first[2] / first[1])),
             ("our processing <= 10% of library time, busy polls (median)", busy_median <= 10,
              "%.1f%%" % busy_median),
-            ("our processing <= 10% of library time, idle poll", idle[2] <= 0.10 * idle[1],
+            ("our processing <= 10% of library time, idle polls (median of 3)",
+             idle[2] <= 0.10 * idle[1],
              "%.1f%% (%.4fs of %.4fs)" % (100 * idle[2] / idle[1], idle[2], idle[1])),
             ("/metrics p99 < 50 ms with 8 scrapers (gzip, as Prometheus asks)", r8["p99_ms"] < 50,
              "%.2f ms (plain: %.2f ms)" % (r8["p99_ms"], results[("plain", 8)]["p99_ms"])),
