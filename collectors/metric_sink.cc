@@ -72,38 +72,38 @@ MetricSink& MetricSink::Untyped(std::string_view name, std::string_view help) {
   return Start(name, help, "untyped");
 }
 
-MetricSink& MetricSink::Add(double value, const Labels& labels) {
+void MetricSink::BeginSample() {
   if (name_.empty()) throw std::logic_error("MetricSink::Add before a family was started");
   text_ += name_;
-  if (!labels.empty()) {
-    text_.push_back('{');
-    bool first = true;
-    for (const auto& [k, v] : labels) {
-      if (!first) text_.push_back(',');
-      first = false;
-      text_ += k;
-      text_ += "=\"";
-      AppendEscaped(text_, v, /*quotes=*/true);
-      text_.push_back('"');
-    }
-    text_.push_back('}');
-  }
-  text_.push_back(' ');
+}
+
+void MetricSink::AppendLabel(bool first, std::string_view key, std::string_view value) {
+  text_.push_back(first ? '{' : ',');
+  text_ += key;
+  text_ += "=\"";
+  AppendEscaped(text_, value, /*quotes=*/true);
+  text_.push_back('"');
+}
+
+void MetricSink::EndSample(bool labelled, double value) {
+  text_ += labelled ? "} " : " ";
   AppendValue(text_, value);
   text_.push_back('\n');
+}
+
+MetricSink& MetricSink::Add(double value, const Labels& labels) {
+  BeginSample();
+  for (size_t i = 0; i < labels.size(); ++i) {
+    AppendLabel(i == 0, labels[i].first, labels[i].second);
+  }
+  EndSample(!labels.empty(), value);
   return *this;
 }
 
 MetricSink& MetricSink::Add(double value, std::string_view key, std::string_view label_value) {
-  if (name_.empty()) throw std::logic_error("MetricSink::Add before a family was started");
-  text_ += name_;
-  text_.push_back('{');
-  text_ += key;
-  text_ += "=\"";
-  AppendEscaped(text_, label_value, /*quotes=*/true);
-  text_ += "\"} ";
-  AppendValue(text_, value);
-  text_.push_back('\n');
+  BeginSample();
+  AppendLabel(true, key, label_value);
+  EndSample(true, value);
   return *this;
 }
 

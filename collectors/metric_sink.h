@@ -43,6 +43,9 @@ class MetricSink {
 
  private:
   MetricSink& Start(std::string_view name, std::string_view help, std::string_view type);
+  void BeginSample();
+  void AppendLabel(bool first, std::string_view key, std::string_view value);
+  void EndSample(bool labelled, double value);
   std::string text_;
   std::string name_;  // of the current family
 };

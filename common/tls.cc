@@ -29,27 +29,32 @@ Status Fail(const std::string& what) {
 
 }  // namespace
 
-Status ConfigureTlsContext(void* ssl_ctx, const TlsOptions& tls) {
-  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
-  ERR_clear_error();
-  int min_version = 0;
-  if (tls.min_version == "TLS12") {
-    min_version = TLS1_2_VERSION;
-  } else if (tls.min_version == "TLS13") {
-    min_version = TLS1_3_VERSION;
-  } else {
+Status ValidateTlsSettings(const TlsOptions& tls) {
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return Status::Error("tls", "--web.tls-cert-file and --web.tls-key-file go together");
+  }
+  if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {
+    return Status::Error(
+        "tls", "--web.tls-client-ca-file needs --web.tls-cert-file and --web.tls-key-file");
+  }
+  if (tls.min_version != "TLS12" && tls.min_version != "TLS13") {
     return Status::Error(
         "tls", fmt::format("minimum version '{}' is not TLS12 or TLS13", tls.min_version));
   }
+  return Status::Ok();
+}
+
+Status ConfigureTlsContext(void* ssl_ctx, const TlsOptions& tls) {
+  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+  ERR_clear_error();
+  if (Status s = ValidateTlsSettings(tls); !s.ok()) return s;
+  if (tls.cert_file.empty()) return Status::Error("tls", "no certificate file");
+  const int min_version = tls.min_version == "TLS13" ? TLS1_3_VERSION : TLS1_2_VERSION;
   if (SSL_CTX_set_min_proto_version(ctx, min_version) != 1) return Fail("minimum version");
   // Session tickets would need key rotation to keep forward secrecy; clients reconnect
   // rarely (a scrape keeps its connection), so none are issued.
   SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
   SSL_CTX_set_num_tickets(ctx, 0);
-  if (tls.cert_file.empty()) return Status::Error("tls", "no certificate file");
-  if (tls.key_file.empty()) {
-    return Status::Error("tls", fmt::format("no key file for the certificate {}", tls.cert_file));
-  }
   if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert_file.c_str()) != 1) {
     return Fail("certificate file " + tls.cert_file);
   }
@@ -79,9 +84,6 @@ Status ConfigureTlsContext(void* ssl_ctx, const TlsOptions& tls) {
 }
 
 Status CheckTls(const TlsOptions& tls) {
-  if (tls.cert_file.empty() && (!tls.key_file.empty() || !tls.client_ca_file.empty())) {
-    return Status::Error("tls", "a key or client CA file needs a certificate file");
-  }
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> ctx(SSL_CTX_new(TLS_server_method()),
                                                         &SSL_CTX_free);
   if (!ctx) return Fail("cannot create a TLS context");

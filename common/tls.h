@@ -20,6 +20,10 @@ struct TlsOptions {
   bool enabled() const { return !cert_file.empty(); }
 };
 
+// Checks the settings alone (no file is read): certificate and key given together, a client
+// CA only with them, a known minimum version. The flag parsers of both daemons use it.
+Status ValidateTlsSettings(const TlsOptions& tls);
+
 // Checks the settings and the files (readable, parseable, key matching the certificate)
 // before anything listens; the error names the file and what is wrong with it.
 Status CheckTls(const TlsOptions& tls);

@@ -138,13 +138,7 @@ Result<ExporterConfig> ParseFlags(const std::vector<std::string>& args,
                                                  known_collector("accounting_db")) {
     return Bad("--collector.accounting_db", "needs --accounting-db.my-cnf=PATH (credentials)");
   }
-  if (cfg.tls.cert_file.empty() != cfg.tls.key_file.empty()) {
-    return Bad(cfg.tls.cert_file.empty() ? "--web.tls-key-file" : "--web.tls-cert-file",
-               "--web.tls-cert-file and --web.tls-key-file go together");
-  }
-  if (!cfg.tls.client_ca_file.empty() && cfg.tls.cert_file.empty()) {
-    return Bad("--web.tls-client-ca-file", "needs --web.tls-cert-file and --web.tls-key-file");
-  }
+  if (Status s = ValidateTlsSettings(cfg.tls); !s.ok()) return Status::Error("flags", s.message());
   for (const auto& c : collectors) {
     bool on = disable_defaults ? false : c.enabled_by_default;
     if (auto it = overrides.find(c.name); it != overrides.end()) on = it->second;

@@ -17,28 +17,24 @@ namespace {
 // level 6 for 7% more bytes (test/bench/poll_bench.cc).
 constexpr int kGzipLevel = 1;
 
-// Identity of the data a memoized collector reads: each of its sources' data object and
-// status. Equal keys mean the same objects, hence the same text. The objects are kept alive
-// with the key (`keep`), so that no new object can reuse an address that is in a key.
+// Identity of the data a memoized collector reads: each of its sources' data object (kept
+// alive by the key, so that no new object can take its address) and status. Equal keys mean
+// the same objects, hence the same text.
 template <typename T>
-void AppendSourceKey(std::string& key, const Source<T>& src,
-                     std::vector<std::shared_ptr<const void>>* keep) {
-  key += fmt::format("{}/{}/{};", static_cast<const void*>(src.data.get()), src.attempted,
-                     src.status.ToString());
-  keep->push_back(src.data);
+void AppendSourceKey(std::vector<Poller::SourceIdentity>& key, const Source<T>& src) {
+  key.push_back({src.data, src.attempted, src.status.ToString()});
 }
 
-std::string SourceKey(const Snapshot& s, uint32_t sources,
-                      std::vector<std::shared_ptr<const void>>* keep) {
-  std::string key;
-  if (sources & kSourceNodes) AppendSourceKey(key, s.nodes, keep);
-  if (sources & kSourcePing) AppendSourceKey(key, s.ping, keep);
-  if (sources & kSourceJobs) AppendSourceKey(key, s.jobs, keep);
-  if (sources & kSourceScheduler) AppendSourceKey(key, s.scheduler, keep);
-  if (sources & kSourceDbd) AppendSourceKey(key, s.dbd, keep);
-  if (sources & kSourceResources) AppendSourceKey(key, s.resources, keep);
-  if (sources & kSourceMunge) AppendSourceKey(key, s.munge, keep);
-  if (sources & kSourceDatabase) AppendSourceKey(key, s.database, keep);
+std::vector<Poller::SourceIdentity> SourceKey(const Snapshot& s, uint32_t sources) {
+  std::vector<Poller::SourceIdentity> key;
+  if (sources & kSourceNodes) AppendSourceKey(key, s.nodes);
+  if (sources & kSourcePing) AppendSourceKey(key, s.ping);
+  if (sources & kSourceJobs) AppendSourceKey(key, s.jobs);
+  if (sources & kSourceScheduler) AppendSourceKey(key, s.scheduler);
+  if (sources & kSourceDbd) AppendSourceKey(key, s.dbd);
+  if (sources & kSourceResources) AppendSourceKey(key, s.resources);
+  if (sources & kSourceMunge) AppendSourceKey(key, s.munge);
+  if (sources & kSourceDatabase) AppendSourceKey(key, s.database);
   return key;
 }
 
@@ -220,8 +216,8 @@ void Poller::PollOnce() {
     Part& part = parts_[i];
     const double t0 = clock.Monotonic();
     const bool memo = c->DependsOnlyOnSourceData();
-    std::vector<std::shared_ptr<const void>> keep;
-    std::string key = memo ? SourceKey(*snap, c->Sources(), &keep) : std::string();
+    std::vector<SourceIdentity> key;
+    if (memo) key = SourceKey(*snap, c->Sources());
     Status st;
     if (memo && part.text && part.key == key) {
       st = part.status;  // same data, same text
@@ -238,7 +234,6 @@ void Poller::PollOnce() {
         part.text = std::make_shared<const std::string>(sink.TakeText());
         part.gzip = nullptr;
         part.key = std::move(key);
-        part.keep = std::move(keep);
         part.status = st;
       } else {
         part = Part();

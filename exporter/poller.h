@@ -73,6 +73,14 @@ class Poller {
   void Stop();
 
   std::shared_ptr<const Exposition> Latest() const;
+
+  // One source as a memoized collector saw it (see Collector::DependsOnlyOnSourceData).
+  struct SourceIdentity {
+    std::shared_ptr<const void> data;
+    bool attempted = false;
+    std::string status;
+    bool operator==(const SourceIdentity&) const = default;
+  };
   // Metrics computed at scrape time: slurm_up, snapshot age, poll in progress.
   std::string RenderDynamic() const;
   // The full exposition a scrape returns: Latest()->body followed by RenderDynamic().
@@ -111,8 +119,7 @@ class Poller {
   // Per collector: the last text of a memoized collector (DependsOnlyOnSourceData), its gzip
   // member, and the key of the data it was made from.
   struct Part {
-    std::string key;
-    std::vector<std::shared_ptr<const void>> keep;  // the objects named in key
+    std::vector<SourceIdentity> key;
     Status status;
     std::shared_ptr<const std::string> text, gzip;
   };

@@ -132,12 +132,7 @@ int main(int argc, char** argv) {
   }
   if (policy_file.empty()) return UsageError("--policy.file is required");
   if (audit_log.empty()) return UsageError("--audit.log is required");
-  if (tls.cert_file.empty() != tls.key_file.empty()) {
-    return UsageError("--web.tls-cert-file and --web.tls-key-file go together");
-  }
-  if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {
-    return UsageError("--web.tls-client-ca-file needs --web.tls-cert-file and --web.tls-key-file");
-  }
+  if (auto s = slurm_exporter::ValidateTlsSettings(tls); !s.ok()) return UsageError(s.message());
 
   std::string policy_text;
   if (!ReadFile(policy_file, &policy_text)) {

@@ -186,7 +186,7 @@ TEST(TlsTest, BadFilesAreClearErrorsBeforeListening) {
        "TLS12", "nope-ca.pem"},
       {"bad min version", kDir + "server.pem", kDir + "server-key.pem", "", "TLS10",
        "TLS12 or TLS13"},
-      {"no key", kDir + "server.pem", "", "", "TLS12", "no key file"},
+      {"no key", kDir + "server.pem", "", "", "TLS12", "go together"},
   };
   for (const auto& c : cases) {
     TlsOptions t{c.cert, c.key, c.ca, c.min};
