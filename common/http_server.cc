@@ -153,7 +153,7 @@ int HttpServer::OnRequest(mg_connection* conn, void* self) {
   } catch (...) {
     resp = HttpResponse{500, "text/plain; charset=utf-8", "internal error\n", {}};
   }
-  const size_t prefix_size = resp.prefix ? resp.prefix->size() : 0;
+  const size_t prefix_size = resp.prefix.size();
   std::string head =
       fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\n", resp.status,
                   StatusText(resp.status), resp.content_type, prefix_size + resp.body.size());
@@ -161,8 +161,14 @@ int HttpServer::OnRequest(mg_connection* conn, void* self) {
   head += "\r\n";
   mg_write(conn, head.data(), head.size());
   if (req.method != "HEAD") {
-    if (prefix_size > 0) mg_write(conn, resp.prefix->data(), prefix_size);
-    if (!resp.body.empty()) mg_write(conn, resp.body.data(), resp.body.size());
+    bool sent = true;
+    for (const auto& part : resp.prefix.parts) {
+      if (mg_write(conn, part->data(), part->size()) <= 0) {  // the client went away
+        sent = false;
+        break;
+      }
+    }
+    if (sent && !resp.body.empty()) mg_write(conn, resp.body.data(), resp.body.size());
   }
   return static_cast<int>(resp.status);
 }

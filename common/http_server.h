@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/shared_text.h"
 #include "common/status.h"
 #include "common/tls.h"
 
@@ -45,8 +46,8 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
-  // Sent before `body` without being copied (a large body shared by many responses).
-  std::shared_ptr<const std::string> prefix;
+  // Sent before `body` without being copied (large parts shared by many responses).
+  SharedText prefix;
 };
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;

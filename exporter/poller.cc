@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -155,6 +156,16 @@ void Poller::PollOnce() {
     LoadSource(snap->database, prev ? &prev->database : nullptr, clock, now,
                [&]() { return probes_.database->Query(); });
   }
+  // The probes' round trips (to munged, to the database server) are library time, as
+  // libslurm's RPCs are: what the probe measures as latency is spent inside libmunge or the
+  // MariaDB client.
+  auto probe_library = [](auto& src) {
+    if (src.attempted && src.status.ok() && src.data) {
+      src.library_seconds = std::min(src.data->latency_seconds, src.duration_seconds);
+    }
+  };
+  probe_library(snap->munge);
+  probe_library(snap->database);
 
   struct SourceView {
     std::string_view name;
@@ -184,31 +195,33 @@ void Poller::PollOnce() {
 
   // Collectors: pure functions of the snapshot.
   MetricSink self;
-  // The exposition is written in place: the collectors' text, then the exporter's own.
-  std::string body;
-  body.reserve(last_body_size_ + last_body_size_ / 8);
+  // The exposition is a list of parts: a memoized collector's text (reused while its source
+  // data are the same objects) is one part, shared with the previous exposition; the text of
+  // the other collectors between two such parts is gathered into one. The gzip body has one
+  // gzip member per part; decoders read the members as one stream.
+  SharedText body, gzipped;
+  std::string pending;  // text of the current gathered part
+  body.parts.reserve(2 * collectors_.size() + 2);
+  gzipped.parts.reserve(2 * collectors_.size() + 2);
   struct Outcome {
     std::string_view name;
     double seconds;
     bool ok;
   };
   std::vector<Outcome> outcomes;
-  // Exposition text, and its gzip as members: one per memoized collector (reused while its
-  // source data are the same objects), one for the rest.
-  std::string gzipped;
-  std::string pending;  // text not yet gzipped
   double gzip_seconds = 0;
-  auto flush_pending = [&]() {
-    const double g0 = clock.Monotonic();
-    if (!pending.empty()) gzipped += Gzip(pending, kGzipLevel);
-    pending.clear();
-    gzip_seconds += clock.Monotonic() - g0;
-  };
   auto timed_gzip = [&](const std::string& text) {
     const double g0 = clock.Monotonic();
     auto out = std::make_shared<const std::string>(Gzip(text, kGzipLevel));
     gzip_seconds += clock.Monotonic() - g0;
     return out;
+  };
+  auto flush_pending = [&]() {
+    if (pending.empty()) return;
+    auto text = std::make_shared<const std::string>(std::move(pending));
+    pending = std::string();
+    gzipped.Append(timed_gzip(*text));
+    body.Append(std::move(text));
   };
   parts_.resize(collectors_.size());
   for (size_t i = 0; i < collectors_.size(); ++i) {
@@ -237,22 +250,23 @@ void Poller::PollOnce() {
         part.status = st;
       } else {
         part = Part();
-        body += sink.text();
         pending += sink.text();
       }
     }
     outcomes.push_back({c->Name(), clock.Monotonic() - t0, st.ok()});
     if (memo) {
       if (!part.gzip) part.gzip = timed_gzip(*part.text);
-      body += *part.text;
       flush_pending();
-      gzipped += *part.gzip;
+      body.Append(part.text);
+      gzipped.Append(part.gzip);
     }
     if (!st.ok()) {
       log::Warn("collector failed",
                 {{"collector", std::string(c->Name())}, {"err", st.ToString()}});
     }
   }
+
+  flush_pending();
 
   self.Gauge("slurm_exporter_collector_duration_seconds",
              "Time the collector took to build its metrics from the last snapshot.");
@@ -267,8 +281,9 @@ void Poller::PollOnce() {
     if (s.attempted) self.Add(s.seconds, {{"source", std::string(s.name)}});
   }
   self.Gauge("slurm_exporter_source_library_seconds",
-             "Of slurm_exporter_source_duration_seconds, the time inside library calls (RPCs); "
-             "the rest is the exporter's own conversion.");
+             "Of slurm_exporter_source_duration_seconds, the time inside library calls (libslurm "
+             "RPCs, the munge and database round trips); the rest is the exporter's own "
+             "conversion.");
   for (const auto& s : sources) {
     if (s.attempted) self.Add(s.library_seconds, {{"source", std::string(s.name)}});
   }
@@ -297,30 +312,24 @@ void Poller::PollOnce() {
       .Add(static_cast<double>(polls_ok_), {{"result", "success"}})
       .Add(static_cast<double>(polls_failed_), {{"result", "failure"}});
   self.Gauge("slurm_exporter_poll_duration_seconds",
-             "Duration of the last poll (library calls and collectors).", poll_seconds);
+             "Duration of the last poll: library calls, conversion, collectors and the gzip of "
+             "their text (all but these self-metrics).",
+             poll_seconds);
+  self.Gauge("slurm_exporter_gzip_duration_seconds",
+             "Of slurm_exporter_poll_duration_seconds, the time to gzip the exposition text "
+             "(once per poll, served to every scraper that asks for gzip; memoized parts are "
+             "not compressed again).",
+             gzip_seconds);
   self.Gauge("slurm_exporter_build_info",
              "Build information of slurm_exporter; the value is always 1.")
       .Add(1, {{"version", options_.version}, {"slurm_api", client_.ApiVersion()}});
-  body += self.text();
-  pending += self.text();
-
+  // The self-metrics are the last part; their few kilobytes are compressed outside the
+  // durations they report.
   auto expo = std::make_shared<Exposition>();
-  flush_pending();
-  {
-    // The compression time of this exposition, appended to it (it cannot be inside the text
-    // it measures; the gzip body lacks it, and scrapers asking for gzip get it a poll later).
-    MetricSink tail;
-    tail.Gauge("slurm_exporter_gzip_duration_seconds",
-               "Time to gzip the exposition of the previous poll (once per poll, served to "
-               "every scraper that asks for gzip).",
-               last_gzip_seconds_);
-    body += tail.text();
-    gzipped += Gzip(tail.text(), kGzipLevel);  // members: decoders read them as one stream
-  }
-  last_gzip_seconds_ = gzip_seconds;
-  last_body_size_ = body.size();
-  expo->body_gzip = std::make_shared<const std::string>(std::move(gzipped));
-  expo->body = std::make_shared<const std::string>(std::move(body));
+  gzipped.Append(Gzip(self.text(), kGzipLevel));
+  body.Append(self.TakeText());
+  expo->body_gzip = std::move(gzipped);
+  expo->body = std::move(body);
   expo->slurm_reachable = reachable;
   expo->finished_at = clock.Now();
   if (all_ok) last_success_at_ = expo->finished_at;
@@ -383,7 +392,7 @@ std::string Poller::RenderDynamic() const {
 
 std::string Poller::RenderAll() const {
   auto latest = Latest();
-  std::string out = latest ? *latest->body : std::string();
+  std::string out = latest ? latest->body.Joined() : std::string();
   out += RenderDynamic();
   return out;
 }
@@ -392,10 +401,10 @@ Poller::Rendered Poller::Render(bool gzip) const {
   auto latest = Latest();
   Rendered r;
   if (gzip) {
-    r.prefix = latest ? latest->body_gzip : nullptr;
+    if (latest) r.prefix = latest->body_gzip;
     r.tail = Gzip(RenderDynamic());
   } else {
-    r.prefix = latest ? latest->body : nullptr;
+    if (latest) r.prefix = latest->body;
     r.tail = RenderDynamic();
   }
   return r;

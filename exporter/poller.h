@@ -24,6 +24,7 @@
 #include "collectors/probes.h"
 #include "collectors/slurm/client.h"
 #include "collectors/wait_time.h"
+#include "common/shared_text.h"
 
 namespace slurm_exporter {
 
@@ -44,8 +45,10 @@ struct PollerOptions {
 // What one poll produced: the serialized families of all collectors and of the poll's own
 // self-metrics. Immutable once published.
 struct Exposition {
-  std::shared_ptr<const std::string> body;       // text of every family, serialized once
-  std::shared_ptr<const std::string> body_gzip;  // the same, gzip-compressed once
+  // Text of every family, serialized once; in parts, so that a memoized collector's text is
+  // shared with the previous exposition instead of copied.
+  SharedText body;
+  SharedText body_gzip;  // the same, gzip-compressed once: one gzip member per part
   bool slurm_reachable = false;
   double finished_at = 0;      // wall clock
   double last_success_at = 0;  // end of the last poll in which every source succeeded
@@ -85,10 +88,10 @@ class Poller {
   std::string RenderDynamic() const;
   // The full exposition a scrape returns: Latest()->body followed by RenderDynamic().
   std::string RenderAll() const;
-  // The same as an HTTP response body without copying the shared part; gzip-compressed (two
-  // gzip members) when `gzip` is true.
+  // The same as an HTTP response body without copying the shared parts; gzip-compressed (gzip
+  // members) when `gzip` is true.
   struct Rendered {
-    std::shared_ptr<const std::string> prefix;
+    SharedText prefix;
     std::string tail;
   };
   Rendered Render(bool gzip) const;
@@ -113,9 +116,7 @@ class Poller {
   uint64_t polls_ok_ = 0;
   uint64_t polls_failed_ = 0;
   double last_success_at_ = 0;
-  double last_gzip_seconds_ = 0;
   double last_trim_mono_ = 0;
-  size_t last_body_size_ = 0;
   // Per collector: the last text of a memoized collector (DependsOnlyOnSourceData), its gzip
   // member, and the key of the data it was made from.
   struct Part {

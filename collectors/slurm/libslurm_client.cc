@@ -141,13 +141,16 @@ PartitionState MapPartitionState(uint16_t state_up) {
 
 constexpr uint64_t kMiB = 1024ull * 1024ull;
 
-Node ConvertNode(node_info_t& n) {
-  Node out;
+// Converts one record into `out`, every field assigned: a Node reused across records keeps
+// its strings' capacity, so that comparing a reply with the previous table allocates nothing.
+void ConvertNodeInto(node_info_t& n, Node& out) {
   out.name = n.name;
   out.base = MapBase(n.node_state);
   out.flags = MapFlags(n.node_state);
   out.cpus = n.cpus;
   out.real_memory_bytes = n.real_memory * kMiB;
+  out.alloc_cpus = 0;
+  out.alloc_memory_bytes = 0;
 #if SLURM_VERSION_NUMBER < V(25, 5, 0)
   uint16_t alloc_cpus = 0;
   if (slurm_get_select_nodeinfo(n.select_nodeinfo, SELECT_NODEDATA_SUBCNT, NODE_STATE_ALLOCATED,
@@ -163,13 +166,15 @@ Node ConvertNode(node_info_t& n) {
   out.alloc_cpus = n.alloc_cpus;
   out.alloc_memory_bytes = n.alloc_memory * kMiB;
 #endif
-  if (n.gres) out.gpus = static_cast<uint32_t>(GresCount(n.gres, "gpu"));
-  if (n.gres_used) out.alloc_gpus = static_cast<uint32_t>(GresCount(n.gres_used, "gpu"));
+  out.gpus = n.gres ? static_cast<uint32_t>(GresCount(n.gres, "gpu")) : 0;
+  out.alloc_gpus = n.gres_used ? static_cast<uint32_t>(GresCount(n.gres_used, "gpu")) : 0;
   if (n.reason && *n.reason) {
     out.reason = n.reason;
     out.reason_time = static_cast<int64_t>(n.reason_time);
+  } else {
+    out.reason.clear();
+    out.reason_time = 0;
   }
-  return out;
 }
 
 struct StatsFree {
@@ -785,17 +790,44 @@ Result<std::shared_ptr<const ClusterNodes>> LibSlurmClient::LoadNodes() {
 
   if (!changed && st.converted) return st.converted;
 
-  auto out = std::make_shared<ClusterNodes>();
   // Hidden records (no name) keep slurmctld's node indices aligned; skip them but map indices.
   std::vector<int64_t> index_map(st.nodes->record_count, -1);
-  out->nodes.reserve(st.nodes->record_count);
-  for (uint32_t i = 0; i < st.nodes->record_count; ++i) {
-    node_info_t& n = st.nodes->node_array[i];
-    if (n.name == nullptr) continue;
-    index_map[i] = static_cast<int64_t>(out->nodes.size());
-    out->nodes.push_back(ConvertNode(n));
+  // slurmctld resends the whole node table whenever any record changes, mostly in fields no
+  // collector exposes. First compare the records with the nodes we have, through one reused
+  // Node, without building a table; equal data keep the previous object (and so the
+  // collectors' text built from it).
+  bool same_nodes = st.converted != nullptr;
+  if (same_nodes) {
+    const std::vector<Node>& have = st.converted->nodes;
+    Node scratch;
+    size_t k = 0;
+    for (uint32_t i = 0; i < st.nodes->record_count && same_nodes; ++i) {
+      node_info_t& n = st.nodes->node_array[i];
+      if (n.name == nullptr) continue;
+      index_map[i] = static_cast<int64_t>(k);
+      if (k >= have.size()) {
+        same_nodes = false;
+        break;
+      }
+      ConvertNodeInto(n, scratch);
+      same_nodes = scratch == have[k];
+      ++k;
+    }
+    same_nodes = same_nodes && k == have.size();
   }
-  out->partitions.reserve(st.parts->record_count);
+  std::vector<Node> converted;
+  if (!same_nodes) {
+    std::fill(index_map.begin(), index_map.end(), -1);
+    converted.reserve(st.nodes->record_count);
+    for (uint32_t i = 0; i < st.nodes->record_count; ++i) {
+      node_info_t& n = st.nodes->node_array[i];
+      if (n.name == nullptr) continue;
+      index_map[i] = static_cast<int64_t>(converted.size());
+      ConvertNodeInto(n, converted.emplace_back());
+    }
+  }
+  std::vector<Partition> partitions;
+  partitions.reserve(st.parts->record_count);
   for (uint32_t i = 0; i < st.parts->record_count; ++i) {
     const partition_info_t& p = st.parts->partition_array[i];
     Partition part;
@@ -816,11 +848,13 @@ Result<std::shared_ptr<const ClusterNodes>> LibSlurmClient::LoadNodes() {
         }
       }
     }
-    out->partitions.push_back(std::move(part));
+    partitions.push_back(std::move(part));
   }
-  // slurmctld reports a change whenever any node record changes, including fields we do not
-  // expose; equal data keep the previous object, so that the collectors' text is reused.
-  if (!st.converted || !(*out == *st.converted)) st.converted = std::move(out);
+  if (same_nodes && partitions == st.converted->partitions) return st.converted;
+  auto out = std::make_shared<ClusterNodes>();
+  out->nodes = same_nodes ? st.converted->nodes : std::move(converted);
+  out->partitions = std::move(partitions);
+  st.converted = std::move(out);
   return st.converted;
 }
 

@@ -94,8 +94,8 @@ void BM_PollOnce(benchmark::State& state) {
   Poller poller(w.client, w.enabled, opts);
   for (auto _ : state) poller.PollOnce();
   auto latest = poller.Latest();
-  state.counters["body_bytes"] = static_cast<double>(latest->body->size());
-  state.counters["gzip_bytes"] = static_cast<double>(latest->body_gzip->size());
+  state.counters["body_bytes"] = static_cast<double>(latest->body.size());
+  state.counters["gzip_bytes"] = static_cast<double>(latest->body_gzip.size());
 }
 BENCHMARK(BM_PollOnce)->Unit(benchmark::kMillisecond);
 
@@ -192,7 +192,7 @@ void BM_GzipExposition(benchmark::State& state) {
   PollerOptions opts;
   Poller poller(w.client, w.enabled, opts);
   poller.PollOnce();
-  const std::string body = *poller.Latest()->body;
+  const std::string body = poller.Latest()->body.Joined();
   const int level = static_cast<int>(state.range(0));
   size_t out = 0;
   for (auto _ : state) {

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "collectors/controller.h"
 #include "collectors/nodes.h"
 #include "test/fake_slurm_client.h"
 #include "test/fixtures/demo_cluster.h"
@@ -69,13 +70,27 @@ TEST(PollerTest, MemoizedCollectorRunsOnlyWhenItsDataChange) {
   auto clock = std::make_shared<ManualClock>();
   Poller poller(client, {&counting, &nodes}, {}, clock);
   poller.PollOnce();
+  auto first = poller.Latest();
   poller.PollOnce();  // the same node object: text reused
   EXPECT_EQ(counting.runs, 1);
   auto latest = poller.Latest();
-  EXPECT_TRUE(Contains(*latest->body, "counted_nodes 8"));
-  EXPECT_EQ(testing::Gunzip(*latest->body_gzip), *latest->body) << "gzip members = body";
-  EXPECT_TRUE(
-      Contains(*latest->body, "slurm_exporter_collector_success{collector=\"counting\"} 1"));
+  // Reused means shared, not copied: the memoized text is the very same part in both
+  // expositions (and its gzip member too); the self-metrics part is new.
+  auto shared = [](const SharedText& a, const SharedText& b) {
+    size_t n = 0;
+    for (const auto& p : a.parts) {
+      for (const auto& q : b.parts) n += p == q;
+    }
+    return n;
+  };
+  EXPECT_EQ(shared(first->body, latest->body), 2u) << "counting and nodes";
+  EXPECT_EQ(shared(first->body_gzip, latest->body_gzip), 2u);
+  EXPECT_EQ(latest->body.parts.size(), 3u) << "two memoized parts, the self-metrics";
+  EXPECT_TRUE(Contains(latest->body.Joined(), "counted_nodes 8"));
+  EXPECT_EQ(testing::Gunzip(latest->body_gzip.Joined()), latest->body.Joined())
+      << "gzip members = body";
+  EXPECT_TRUE(Contains(latest->body.Joined(),
+                       "slurm_exporter_collector_success{collector=\"counting\"} 1"));
 
   ClusterNodes fewer = testing::DemoCluster();
   fewer.nodes.pop_back();
@@ -83,21 +98,21 @@ TEST(PollerTest, MemoizedCollectorRunsOnlyWhenItsDataChange) {
   poller.PollOnce();
   EXPECT_EQ(counting.runs, 2);
   latest = poller.Latest();
-  EXPECT_TRUE(Contains(*latest->body, "counted_nodes 7"));
-  EXPECT_TRUE(Contains(*latest->body, "slurm_nodes 7"));
-  EXPECT_EQ(testing::Gunzip(*latest->body_gzip), *latest->body);
+  EXPECT_TRUE(Contains(latest->body.Joined(), "counted_nodes 7"));
+  EXPECT_TRUE(Contains(latest->body.Joined(), "slurm_nodes 7"));
+  EXPECT_EQ(testing::Gunzip(latest->body_gzip.Joined()), latest->body.Joined());
 
   // A failing load keeps the data object but changes the status: run again, and report it.
   client.nodes_error = Status::Error("slurm_load_node", "down");
   poller.PollOnce();
   EXPECT_EQ(counting.runs, 3);
   latest = poller.Latest();
-  EXPECT_TRUE(Contains(*latest->body, "counted_nodes 7")) << "stale data still served";
-  EXPECT_TRUE(
-      Contains(*latest->body, "slurm_exporter_collector_success{collector=\"counting\"} 0"));
+  EXPECT_TRUE(Contains(latest->body.Joined(), "counted_nodes 7")) << "stale data still served";
+  EXPECT_TRUE(Contains(latest->body.Joined(),
+                       "slurm_exporter_collector_success{collector=\"counting\"} 0"));
   poller.PollOnce();
   EXPECT_EQ(counting.runs, 3) << "same object, same error: reused";
-  EXPECT_TRUE(Contains(*poller.Latest()->body,
+  EXPECT_TRUE(Contains(poller.Latest()->body.Joined(),
                        "slurm_exporter_collector_success{collector=\"counting\"} 0"));
 }
 
@@ -117,6 +132,33 @@ TEST(PollerTest, PublishesAfterFirstPoll) {
   EXPECT_TRUE(Contains(out, "slurm_exporter_collector_success{collector=\"nodes\"} 1"));
   EXPECT_TRUE(Contains(out, "slurm_exporter_polls_total{result=\"success\"} 1"));
   EXPECT_EQ(client.load_nodes_calls, 1);
+}
+
+// The munge round trip is library time (inside libmunge, as an RPC is inside libslurm), not
+// the exporter's own: what the probe measured, and never more than the source's duration.
+TEST(PollerTest, ProbeRoundTripCountsAsLibraryTime) {
+  class SlowMunge : public MungeProbe {
+   public:
+    explicit SlowMunge(ManualClock& clock) : clock_(clock) {}
+    MungeStatus Check() override {
+      clock_.Advance(0.003);                              // the whole Check
+      return {true, 0, "", 0.002, "/fake/munge.socket"};  // of which the round trip
+    }
+
+   private:
+    ManualClock& clock_;
+  };
+  FakeSlurmClient client;
+  auto clock = std::make_shared<ManualClock>();
+  SlowMunge munge(*clock);
+  MungeCollector collector;
+  Poller poller(client, {&collector}, {}, clock, {&munge, nullptr});
+  poller.PollOnce();
+  std::string out = poller.RenderAll();
+  EXPECT_TRUE(Contains(out, "slurm_exporter_source_library_seconds{source=\"munge\"} 0.002\n"))
+      << out;
+  EXPECT_TRUE(Contains(out, "slurm_exporter_source_duration_seconds{source=\"munge\"} 0.003"))
+      << out;
 }
 
 TEST(PollerTest, UnreachableControllerMarksStaleAndSkipsFurtherRpcs) {
