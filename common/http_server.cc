@@ -159,17 +159,27 @@ int HttpServer::OnRequest(mg_connection* conn, void* self) {
                   StatusText(resp.status), resp.content_type, prefix_size + resp.body.size());
   for (const auto& [k, v] : resp.headers) head += fmt::format("{}: {}\r\n", k, v);
   head += "\r\n";
-  mg_write(conn, head.data(), head.size());
+  // Few writes: small parts travel in one buffer with the head; large shared parts are written
+  // from where they are, without a copy. A write fails once the client has gone away.
+  constexpr size_t kCopyBelow = 16 * 1024;
+  std::string out = std::move(head);
+  bool sent = true;
+  auto flush = [&]() {
+    if (sent && !out.empty()) sent = mg_write(conn, out.data(), out.size()) > 0;
+    out.clear();
+  };
   if (req.method != "HEAD") {
-    bool sent = true;
     for (const auto& part : resp.prefix.parts) {
-      if (mg_write(conn, part->data(), part->size()) <= 0) {  // the client went away
-        sent = false;
-        break;
+      if (part->size() < kCopyBelow) {
+        out += *part;
+        continue;
       }
+      flush();
+      if (sent) sent = mg_write(conn, part->data(), part->size()) > 0;
     }
-    if (sent && !resp.body.empty()) mg_write(conn, resp.body.data(), resp.body.size());
+    out += resp.body;
   }
+  flush();
   return static_cast<int>(resp.status);
 }
 

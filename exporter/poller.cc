@@ -402,7 +402,9 @@ Poller::Rendered Poller::Render(bool gzip) const {
   Rendered r;
   if (gzip) {
     if (latest) r.prefix = latest->body_gzip;
-    r.tail = Gzip(RenderDynamic());
+    // Stored, not compressed: a few hundred bytes more on the wire, and a scrape costs 1.5 us
+    // instead of 10 (test/bench/poll_bench.cc, BM_Render).
+    r.tail = Gzip(RenderDynamic(), 0);
   } else {
     if (latest) r.prefix = latest->body;
     r.tail = RenderDynamic();

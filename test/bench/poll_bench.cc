@@ -204,6 +204,24 @@ void BM_GzipExposition(benchmark::State& state) {
 }
 BENCHMARK(BM_GzipExposition)->Arg(1)->Arg(6)->Unit(benchmark::kMillisecond);
 
+// What one scrape computes (the HTTP layer aside): the shared parts and the per-scrape tail
+// (slurm_up, snapshot age), gzip-compressed when asked (arg 1).
+void BM_Render(benchmark::State& state) {
+  World& w = TheWorld();
+  PollerOptions opts;
+  Poller poller(w.client, w.enabled, opts);
+  poller.PollOnce();
+  const bool gzip = state.range(0) != 0;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    Poller::Rendered r = poller.Render(gzip);
+    bytes = r.prefix.size() + r.tail.size();
+    benchmark::DoNotOptimize(bytes);
+  }
+  state.counters["response_bytes"] = static_cast<double>(bytes);
+}
+BENCHMARK(BM_Render)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
+
 }  // namespace
 }  // namespace slurm_exporter
 

@@ -89,6 +89,36 @@ TEST_F(HttpServerTest, HeadHasNoBodyAndPostIsRefused) {
   EXPECT_NE(post.find("Allow: GET, HEAD"), std::string::npos);
 }
 
+// A body in shared parts, small ones (sent with the head) and large ones (sent as they are),
+// arrives whole and in order, with the right Content-Length; HEAD sends none of it.
+TEST(HttpServerPartsTest, SharedPartsArriveInOrder) {
+  HttpServer server(Opts("127.0.0.1:0", 2, 5000));
+  std::string want;
+  SharedText parts;
+  for (size_t size : {10, 70000, 3, 16383, 16384, 200000, 1}) {
+    std::string part;
+    for (size_t i = 0; i < size; ++i) part += static_cast<char>('a' + (want.size() + i) % 26);
+    want += part;
+    parts.Append(std::move(part));
+  }
+  want += "tail\n";
+  server.Handle("/parts", [&parts](const HttpRequest&) {
+    HttpResponse r{200, "text/plain", "tail\n", {}};
+    r.prefix = parts;
+    return r;
+  });
+  ASSERT_TRUE(server.Start().ok());
+  const int port = server.Ports()[0];
+  std::string r = Request(port, "GET", "/parts");
+  const size_t body_at = r.find("\r\n\r\n");
+  ASSERT_NE(body_at, std::string::npos) << r.substr(0, 200);
+  EXPECT_NE(r.find("Content-Length: " + std::to_string(want.size()) + "\r\n"), std::string::npos);
+  EXPECT_TRUE(r.substr(body_at + 4) == want) << "body of " << r.size() - body_at - 4 << " bytes";
+  std::string head = Request(port, "HEAD", "/parts");
+  EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0u);
+  EXPECT_EQ(head.size(), head.find("\r\n\r\n") + 4) << "no body after the head";
+}
+
 TEST_F(HttpServerTest, ThrowingHandlerGives500AndServerKeepsServing) {
   EXPECT_EQ(Request(port_, "GET", "/throws").rfind("HTTP/1.1 500", 0), 0u);
   EXPECT_EQ(Request(port_, "GET", "/ok").rfind("HTTP/1.1 200", 0), 0u);
