@@ -276,7 +276,7 @@ void Poller::PollOnce() {
   for (const auto& o : outcomes) self.Add(o.ok ? 1 : 0, {{"collector", std::string(o.name)}});
 
   self.Gauge("slurm_exporter_source_duration_seconds",
-             "Time spent in Slurm library calls for the source in the last poll.");
+             "Time to load the source in the last poll: library calls and conversion.");
   for (const auto& s : sources) {
     if (s.attempted) self.Add(s.seconds, {{"source", std::string(s.name)}});
   }

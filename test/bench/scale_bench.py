@@ -106,17 +106,16 @@ def main():
         bare_v = bare_client()
         bare_rss = int(bare_v["peak_rss_kib"])
 
+        # Debug logging: one line per poll, which the bench counts to wait for polls.
         exporter = Exporter(exporter_bin, cluster, "--slurm.poll-interval=10s",
-                            "--no-collector.dbd")
+                            "--no-collector.dbd", "--log.level=debug")
         sources = ("ping", "nodes", "jobs", "scheduler", "resources", "munge")
 
-        polls_re = re.compile(r'^slurm_exporter_polls_total\{result="success"\} (\S+)$', re.M)
-
         def polls():
-            """Successful polls so far: one line looked up, not the whole exposition parsed,
-            so that waiting for a poll costs little CPU while the poll runs."""
-            found = polls_re.search(exporter.get("/metrics")[1])
-            return float(found.group(1)) if found else 0
+            """Polls done so far, counted in the exporter's log: waiting for a poll neither
+            scrapes the exporter nor parses anything while the poll being measured runs."""
+            with open(exporter.log_path) as f:
+                return sum(1 for line in f if 'msg="poll done"' in line)
 
         def poll_split(m):
             """(poll, library, ours, per-source lib, per-source duration, gzip) of the last
@@ -152,8 +151,8 @@ def main():
         # slurmctld has settled), so that the next poll loads the whole job table again. The
         # bare client runs twice around each such poll (2 s after the submission, and right after
         # the poll): its mean is the floor paired with that poll.
-        busy, pairs = [], []
-        for i in range(7):
+        busy, pairs, bares = [], [], []
+        for i in range(9):
             n = polls()
             wait_poll(n)
             cluster.sbatch("--hold", "-p", "normal", "--wrap", "true")
@@ -163,16 +162,24 @@ def main():
             after = bare_client()
             split = poll_split(m)
             busy.append(split)
-            floor = statistics.mean(b["load_jobs_seconds"] + b.get("free_jobs_seconds", 0)
-                                    for b in (before, after))
-            pairs.append((split[4]["jobs"], floor))
+            runs = [b["load_jobs_seconds"] + b.get("free_jobs_seconds", 0)
+                    for b in (before, after)]
+            bares += runs
+            pairs.append((split[4]["jobs"], statistics.mean(runs)))
             show("busy poll %d" % (i + 1), split)
         ratios = sorted(100 * b[2] / b[1] for b in busy)
         print("  busy polls ours/library: median %.1f%% (%s)"
               % (statistics.median(ratios), ", ".join("%.1f%%" % r for r in ratios)))
-        job_ratio = statistics.median(e / b for e, b in pairs)
-        print("  job part (load + conversion) vs bare slurm_load_jobs + free around it: median "
-              "%.2fx (%s)" % (job_ratio, ", ".join("%.3fs/%.3fs" % p for p in pairs)))
+        # slurmctld answers the same call in times that vary by up to 2x from one call to the
+        # next, unrelated to the call before (docs/performance.md): the target compares the
+        # medians of the two samples; the median of the paired ratios is printed as well.
+        job_ratio = statistics.median(e for e, _ in pairs) / statistics.median(bares)
+        paired = statistics.median(e / b for e, b in pairs)
+        print("  job part (load + conversion) vs bare slurm_load_jobs + free: median %.3fs of %d "
+              "polls vs median %.3fs of %d bare runs = %.3fx (paired: median %.3fx; %s)"
+              % (statistics.median(e for e, _ in pairs), len(pairs), statistics.median(bares),
+                 len(bares), job_ratio, paired, ", ".join("%.3fs/%.3fs" % p for p in pairs)))
+        print("  bare runs: %s" % ", ".join("%.3f" % b for b in bares))
         in_poll = statistics.median(b[4]["jobs"] / b[3]["jobs"] for b in busy)
         print("  job part vs its own slurm_load_jobs (the same poll, no slurmctld noise): "
               "median %.3fx (conversion %s s)"
@@ -272,8 +279,8 @@ def main():
              abs(rpc_rate[5] - rpc_rate[1]) <= 8 * 60 / args.window + 0.5,
              "%.1f vs %.1f per minute" % (rpc_rate[1], rpc_rate[5])),
             ("node data >= 20x faster than sinfo", node_speedup >= 20, "%.1fx" % node_speedup),
-            ("job part within 1.1x of bare slurm_load_jobs (paired medians)", job_ratio <= 1.1,
-             "%.2fx" % job_ratio),
+            ("job part within 1.1x of bare slurm_load_jobs (medians)", job_ratio <= 1.1,
+             "%.3fx (paired %.3fx; in-poll %.3fx)" % (job_ratio, paired, in_poll)),
             ("/metrics latency >= 20x lower than the CLI set",
              cli_total / (r8["p50_ms"] / 1000) >= 20,
              "%.0fx" % (cli_total / (r8["p50_ms"] / 1000))),
