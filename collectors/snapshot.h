@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/interned.h"
 #include "common/status.h"
 
 namespace slurm_exporter {
@@ -114,11 +115,12 @@ struct Job {
   int64_t array_task_id = -1;  // -1 when not a single array task
   uint32_t task_count = 1;     // tasks this record stands for (a pending array record: many)
   JobState state = JobState::kPending;
-  bool ran = false;       // nodes were allocated to it at some point
-  std::string partition;  // first partition listed (a pending job may list several)
-  std::string reason;     // Slurm's reason name ("Resources", "Priority", ...); "None"
-  std::string user;
-  std::string account;
+  bool ran = false;  // nodes were allocated to it at some point
+  // Few distinct values over many jobs: interned (a pointer each).
+  Interned partition;  // first partition listed (a pending job may list several)
+  Interned reason;     // Slurm's reason name ("Resources", "Priority", ...); "None"
+  Interned user;
+  Interned account;
   uint32_t cpus = 0;  // per record (for a pending array record: per task)
   uint32_t gpus = 0;
   int64_t submit_time = 0;    // unix seconds

@@ -329,8 +329,8 @@ struct LibSlurmClient::State {
   std::shared_ptr<const ClusterNodes> converted;
   time_t jobs_update = 0;
   std::shared_ptr<const Jobs> jobs;
-  std::map<uint32_t, std::string> user_names;
-  std::map<uint32_t, std::string> reasons;
+  std::map<uint32_t, Interned> user_names;
+  std::map<uint32_t, Interned> reasons;
 
   // controller
   time_t conf_update = 0;
@@ -350,7 +350,7 @@ struct LibSlurmClient::State {
     db_conn = nullptr;
   }
 
-  const std::string& UserName(uint32_t uid) {
+  const Interned& UserName(uint32_t uid) {
     auto it = user_names.find(uid);
     if (it != user_names.end()) return it->second;
     std::string name = std::to_string(uid);
@@ -362,7 +362,7 @@ struct LibSlurmClient::State {
     }
     return user_names.emplace(uid, std::move(name)).first->second;
   }
-  const std::string& Reason(uint32_t code) {
+  const Interned& Reason(uint32_t code) {
     auto it = reasons.find(code);
     if (it != reasons.end()) return it->second;
 #if SLURM_VERSION_NUMBER < V(24, 5, 0)
@@ -370,7 +370,8 @@ struct LibSlurmClient::State {
 #else
     const char* text = slurm_job_state_reason_string(static_cast<int>(code));
 #endif
-    return reasons.emplace(code, text ? text : std::to_string(code)).first->second;
+    return reasons.emplace(code, text ? Interned(text) : Interned(std::to_string(code)))
+        .first->second;
   }
 };
 
@@ -709,6 +710,19 @@ Result<std::shared_ptr<const Jobs>> LibSlurmClient::LoadJobs() {
     return SlurmError("slurm_load_jobs");
   }
   JobMsg msg(raw);
+  // Jobs come grouped by partition and account more often than not: the value of the record
+  // before is reused when the text is the same (the views point into the reply).
+  struct LastValue {
+    std::string_view text;
+    Interned value;
+    const Interned& Of(std::string_view t) {
+      if (t != text) {
+        value = Interned(t);
+        text = t;
+      }
+      return value;
+    }
+  } last_partition, last_account;
   auto out = std::make_shared<Jobs>();
   out->jobs.reserve(msg->record_count);
   for (uint32_t i = 0; i < msg->record_count; ++i) {
@@ -730,10 +744,10 @@ Result<std::shared_ptr<const Jobs>> LibSlurmClient::LoadJobs() {
     }
     job.state = MapJobState(j.job_state);
     job.ran = j.nodes != nullptr && j.nodes[0] != '\0' && job.state != JobState::kPending;
-    if (j.partition) job.partition = std::string(FirstPartition(j.partition));
+    if (j.partition) job.partition = last_partition.Of(FirstPartition(j.partition));
     job.reason = st.Reason(j.state_reason);
     job.user = st.UserName(j.user_id);
-    job.account = Str(j.account);
+    if (j.account) job.account = last_account.Of(j.account);
     job.cpus = j.num_cpus;
     const char* tres = job.ran && j.tres_alloc_str ? j.tres_alloc_str : j.tres_req_str;
     uint64_t gpus = tres ? TresCount(tres, "gres/gpu") : 0;
