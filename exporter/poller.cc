@@ -347,13 +347,10 @@ void Poller::PollOnce() {
   poll_started_mono_.store(0);
   // Give the memory of this poll's transient structures (libslurm replies, the replaced
   // tables) back to the system, so that the steady RSS stays near the size of what is kept.
-  // Polls that replaced no table allocated little: they skip the walk over the heap, but one
-  // a minute still trims what scrapes freed.
-  const double mono_end = clock.Monotonic();
-  if (tables_replaced || mono_end - last_trim_mono_ >= 60) {
-    malloc_trim(0);
-    last_trim_mono_ = mono_end;
-  }
+  // Only after polls that replaced a table: the others allocate little, and scrapes share the
+  // exposition's parts instead of copying them; the walk over the heap would only hold the
+  // allocator's locks while scrapes are being served.
+  if (tables_replaced) malloc_trim(0);
   log::Debug("poll done",
              {{"seconds", fmt::format("{:.6f}", poll_seconds)}, {"ok", all_ok ? "true" : "false"}});
 }

@@ -116,7 +116,6 @@ class Poller {
   uint64_t polls_ok_ = 0;
   uint64_t polls_failed_ = 0;
   double last_success_at_ = 0;
-  double last_trim_mono_ = 0;
   // Per collector: the last text of a memoized collector (DependsOnlyOnSourceData), its gzip
   // member, and the key of the data it was made from.
   struct Part {

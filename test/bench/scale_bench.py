@@ -39,7 +39,9 @@ def rss_kib(pid, field):
 
 
 def wrk(url, conns, seconds, header=None):
-    cmd = ["wrk", "-t", str(min(conns, 4)), "-c", str(conns), "-d", "%ds" % seconds, "--latency"]
+    # one wrk thread per core at most: the load generator shares the cores with the exporter
+    threads = min(conns, os.cpu_count() or 2)
+    cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", "%ds" % seconds, "--latency"]
     if header:
         cmd += ["-H", header]
     out = subprocess.run(cmd + [url], capture_output=True, text=True).stdout
