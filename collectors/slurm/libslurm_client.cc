@@ -806,39 +806,30 @@ Result<std::shared_ptr<const ClusterNodes>> LibSlurmClient::LoadNodes() {
 
   // Hidden records (no name) keep slurmctld's node indices aligned; skip them but map indices.
   std::vector<int64_t> index_map(st.nodes->record_count, -1);
+  std::vector<node_info_t*> named;
+  named.reserve(st.nodes->record_count);
+  for (uint32_t i = 0; i < st.nodes->record_count; ++i) {
+    node_info_t& n = st.nodes->node_array[i];
+    if (n.name == nullptr) continue;
+    index_map[i] = static_cast<int64_t>(named.size());
+    named.push_back(&n);
+  }
   // slurmctld resends the whole node table whenever any record changes, mostly in fields no
   // collector exposes. First compare the records with the nodes we have, through one reused
   // Node, without building a table; equal data keep the previous object (and so the
   // collectors' text built from it).
-  bool same_nodes = st.converted != nullptr;
+  bool same_nodes = st.converted != nullptr && st.converted->nodes.size() == named.size();
   if (same_nodes) {
-    const std::vector<Node>& have = st.converted->nodes;
     Node scratch;
-    size_t k = 0;
-    for (uint32_t i = 0; i < st.nodes->record_count && same_nodes; ++i) {
-      node_info_t& n = st.nodes->node_array[i];
-      if (n.name == nullptr) continue;
-      index_map[i] = static_cast<int64_t>(k);
-      if (k >= have.size()) {
-        same_nodes = false;
-        break;
-      }
-      ConvertNodeInto(n, scratch);
-      same_nodes = scratch == have[k];
-      ++k;
+    for (size_t k = 0; k < named.size() && same_nodes; ++k) {
+      ConvertNodeInto(*named[k], scratch);
+      same_nodes = scratch == st.converted->nodes[k];
     }
-    same_nodes = same_nodes && k == have.size();
   }
   std::vector<Node> converted;
   if (!same_nodes) {
-    std::fill(index_map.begin(), index_map.end(), -1);
-    converted.reserve(st.nodes->record_count);
-    for (uint32_t i = 0; i < st.nodes->record_count; ++i) {
-      node_info_t& n = st.nodes->node_array[i];
-      if (n.name == nullptr) continue;
-      index_map[i] = static_cast<int64_t>(converted.size());
-      ConvertNodeInto(n, converted.emplace_back());
-    }
+    converted.resize(named.size());
+    for (size_t k = 0; k < named.size(); ++k) ConvertNodeInto(*named[k], converted[k]);
   }
   std::vector<Partition> partitions;
   partitions.reserve(st.parts->record_count);
