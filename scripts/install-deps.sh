@@ -38,7 +38,7 @@ if [ ! -e "$policy" ]; then
   chmod 0755 "$policy"
   created_policy=1
 fi
-cleanup() { [ "$created_policy" = 1 ] && rm -f "$policy"; }
+cleanup() { if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi; }
 trap cleanup EXIT
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq || apt-get update
