@@ -5,6 +5,8 @@
 #
 # usage: test/cluster/start.sh [--dir DIR] [--nodes N] [--ghost-nodes N] [--no-db] [--port-base P]
 #                              [--max-jobs N]   (MaxJobCount, default 10000)
+#                              [--slurm PREFIX] (a Slurm built by scripts/slurm-build.sh;
+#                                                default $SLURM_PREFIX, else Debian's in /usr)
 #
 # Writes DIR/env (source it: SLURM_CONF, CLUSTER_DIR, ports, pids) and prints DIR.
 # Every daemon runs in the foreground under setsid; its pid is recorded in DIR/pids/NAME.pid and
@@ -18,6 +20,7 @@ ghosts=0
 with_db=1
 port_base=""
 max_jobs=10000
+prefix=${SLURM_PREFIX:-/usr}
 while [ $# -gt 0 ]; do
   case "$1" in
     --dir) dir=$2; shift 2 ;;
@@ -26,11 +29,22 @@ while [ $# -gt 0 ]; do
     --no-db) with_db=0; shift ;;
     --port-base) port_base=$2; shift 2 ;;
     --max-jobs) max_jobs=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --slurm) prefix=$2; shift 2 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "start.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 [ "$nodes" -ge 4 ] || { echo "start.sh: --nodes must be >= 4 (partitions need n1..n4)" >&2; exit 2; }
+# The daemons and commands of that Slurm, by absolute path (recorded commands restart the same
+# binaries whatever PATH the caller has); its commands first on PATH for the scripts here.
+prefix=$(cd "$prefix" && pwd) || { echo "start.sh: no Slurm prefix $prefix" >&2; exit 2; }
+for b in sbin/slurmctld sbin/slurmd bin/sinfo bin/scontrol; do
+  [ -x "$prefix/$b" ] || { echo "start.sh: $prefix/$b missing: not a Slurm installation (scripts/slurm-build.sh)" >&2; exit 2; }
+done
+export PATH="$prefix/bin:$prefix/sbin:$PATH"
+vnum=$(sed -n 's/^#define SLURM_VERSION_NUMBER *//p' "$prefix/include/slurm/slurm_version.h" 2>/dev/null)
+[ -n "$vnum" ] || { echo "start.sh: no $prefix/include/slurm/slurm_version.h (libslurm-dev)" >&2; exit 2; }
+slurm_version=$(printf '%d.%02d.%d' $((vnum >> 16)) $(((vnum >> 8) & 255)) $((vnum & 255)))
 [ -n "$dir" ] || dir=$(mktemp -d /tmp/slurm-cluster.XXXXXX)
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
@@ -150,7 +164,6 @@ conf="$dir/etc/slurm.conf"
   echo "SlurmctldDebug=info"
   echo "SlurmdDebug=info"
   echo "ProctrackType=proctrack/linuxproc"
-  echo "TaskPlugin=task/none"
   echo "JobAcctGatherType=jobacct_gather/linux"
   echo "JobAcctGatherFrequency=30"
   echo "SelectType=select/cons_tres"
@@ -177,10 +190,7 @@ conf="$dir/etc/slurm.conf"
     echo "AccountingStoragePort=$dbd_port"
     echo "AccountingStoragePass=$sock"
     echo "AccountingStorageTRES=gres/gpu"
-  else
-    echo "AccountingStorageType=accounting_storage/none"
   fi
-  echo "JobCompType=jobcomp/none"
   for i in $(seq 1 "$nodes"); do
     gres=""
     if [ "$i" -ge 3 ] && [ "$i" -le 4 ]; then gres=" Gres=gpu:2"; fi
@@ -224,7 +234,7 @@ export SLURM_CONF="$conf"
 
 # --- slurmdbd ------------------------------------------------------------------------------
 if [ $with_db = 1 ]; then
-  run slurmdbd env SLURM_CONF="$conf" slurmdbd -D
+  run slurmdbd env SLURM_CONF="$conf" "$prefix/sbin/slurmdbd" -D
   wait_for 30 slurmdbd bash -c "sacctmgr -n -P show cluster format=cluster >/dev/null"
   sacctmgr -i add cluster "$cluster" >"$dir/log/sacctmgr.log" 2>&1 || true
   sacctmgr -i add account demo Description=demo Organization=demo >>"$dir/log/sacctmgr.log" 2>&1 || true
@@ -232,10 +242,10 @@ if [ $with_db = 1 ]; then
 fi
 
 # --- slurmctld and slurmd ------------------------------------------------------------------
-run slurmctld env SLURM_CONF="$conf" slurmctld -D -f "$conf"
+run slurmctld env SLURM_CONF="$conf" "$prefix/sbin/slurmctld" -D -f "$conf"
 wait_for 30 slurmctld scontrol ping
 for i in $(seq 1 "$nodes"); do
-  run "slurmd-n$i" slurmd -D -f "$conf" -N "n$i"
+  run "slurmd-n$i" "$prefix/sbin/slurmd" -D -f "$conf" -N "n$i"
 done
 ready_nodes() { sinfo -h -N -p normal -o '%N %T' | sort -u | grep -Ec ' (idle|mixed|allocated)$' || true; }
 wait_for 60 "all $nodes slurmd to register" bash -c "[ \$(sinfo -h -N -p normal -o '%N %T' | sort -u | grep -Ec ' (idle|mixed|allocated)\$') -ge $nodes ]"
@@ -253,6 +263,9 @@ export MUNGE_SOCKET=$sock
 export SLURM_NODES=$nodes
 export SLURM_GHOST_NODES=$ghosts
 export SLURM_WITH_DB=$with_db
+export SLURM_PREFIX=$prefix
+export SLURM_VERSION=$slurm_version
+export PATH=$PATH
 ENV
-log "cluster up in $(echo "$t1 - $t0" | bc 2>/dev/null || python3 -c "print(round($t1-$t0,2))")s: dir=$dir nodes=$nodes ghosts=$ghosts db=$with_db ctld=127.0.0.1:$ctld_port"
+log "cluster up in $(echo "$t1 - $t0" | bc 2>/dev/null || python3 -c "print(round($t1-$t0,2))")s: dir=$dir nodes=$nodes ghosts=$ghosts db=$with_db ctld=127.0.0.1:$ctld_port slurm=$slurm_version ($prefix)"
 echo "$dir"
