@@ -59,7 +59,8 @@ std::string_view JobStateName(JobState s) {
       "pending",      "running",      "suspended", "completed", "cancelled",     "failed",
       "timeout",      "node_fail",    "preempted", "boot_fail", "deadline",      "out_of_memory",
       "completing",   "configuring",  "stage_out", "resizing",  "requeued",      "requeue_fed",
-      "requeue_hold", "special_exit", "stopped",   "revoked",   "resv_del_hold", "signaling"};
+      "requeue_hold", "special_exit", "stopped",   "revoked",   "resv_del_hold", "signaling",
+      "expediting",   "unknown"};
   static_assert(std::size(kNames) == kJobStateCount);
   auto i = static_cast<size_t>(s);
   return i < kJobStateCount ? kNames[i] : "unknown";

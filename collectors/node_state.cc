@@ -30,6 +30,7 @@ PrimaryState ClassifyNode(NodeBase base, uint32_t flags) {
   switch (base) {
     case NodeBase::kIdle:
       if (flags & kNodeFlagReserved) return PrimaryState::kReserved;
+      if (flags & kNodeFlagBlocked) return PrimaryState::kBlocked;
       if (flags & kNodeFlagPlanned) return PrimaryState::kPlanned;
       return PrimaryState::kIdle;
     case NodeBase::kMixed:
@@ -47,6 +48,8 @@ std::string_view PrimaryStateName(PrimaryState s) {
   switch (s) {
     case PrimaryState::kAllocated:
       return "allocated";
+    case PrimaryState::kBlocked:
+      return "blocked";
     case PrimaryState::kCompleting:
       return "completing";
     case PrimaryState::kDown:
@@ -97,8 +100,8 @@ bool NodeUsable(const Node& node) {
   }
 }
 
-const std::array<FlagCounter, 5>& FlagCounters() {
-  static const std::array<FlagCounter, 5> kCounters = {{
+const std::array<FlagCounter, kFlagCounterCount>& FlagCounters() {
+  static const std::array<FlagCounter, kFlagCounterCount> kCounters = {{
       {"not_responding", "Nodes not responding to slurmctld (the '*' suffix in sinfo).",
        kNodeFlagNotResponding},
       {"powered_down", "Nodes powered down by power saving (the '~' suffix in sinfo).",
@@ -108,6 +111,8 @@ const std::array<FlagCounter, 5>& FlagCounters() {
        kNodeFlagPoweringDown | kNodeFlagPowerDown},
       {"reboot_requested", "Nodes with a pending or issued reboot (the '@' and '^' suffixes).",
        kNodeFlagRebootRequested | kNodeFlagRebootIssued},
+      {"external", "Nodes not managed by Slurm (State=EXTERNAL, Slurm 25.05 and later).",
+       kNodeFlagExternal},
   }};
   return kCounters;
 }

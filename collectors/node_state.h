@@ -4,8 +4,11 @@
 // The precedence mirrors Slurm's node_state_string(): INVAL, then MAINT (idle/unknown nodes
 // only), REBOOT (not allocated/mixed), DRAINING/DRAINED (drain flag: draining when completing,
 // allocated or mixed, else drained — so DOWN+DRAIN counts as drained), FAILING/FAIL, DOWN,
-// ALLOCATED, COMPLETING, IDLE (RESERVED / PLANNED when those flags are set), MIXED, FUTURE,
-// UNKNOWN. Every node has exactly one primary state, so the per-state counts add up to the total.
+// ALLOCATED, COMPLETING, IDLE (RESERVED / BLOCKED / PLANNED when those flags are set), MIXED,
+// FUTURE, UNKNOWN. BLOCKED (24.05) is an idle node kept free by an exclusive topology job;
+// EXTERNAL (25.05) marks a node Slurm does not manage, which sinfo shows by its base state, so
+// it is a condition counted apart, not a primary state. Every node has exactly one primary state,
+// so the per-state counts add up to the total.
 #pragma once
 
 #include <array>
@@ -18,6 +21,7 @@ namespace slurm_exporter {
 
 enum class PrimaryState : uint8_t {
   kAllocated,
+  kBlocked,
   kCompleting,
   kDown,
   kDrained,
@@ -52,6 +56,7 @@ struct FlagCounter {
   std::string_view help;
   uint32_t mask;  // any of these NodeFlag bits
 };
-const std::array<FlagCounter, 5>& FlagCounters();
+inline constexpr size_t kFlagCounterCount = 6;
+const std::array<FlagCounter, kFlagCounterCount>& FlagCounters();
 
 }  // namespace slurm_exporter

@@ -11,7 +11,7 @@ namespace slurm_exporter {
 
 struct NodeStateCounts {
   std::array<uint32_t, kPrimaryStateCount> by_state{};
-  std::array<uint32_t, 5> by_flag{};  // indexed like FlagCounters()
+  std::array<uint32_t, kFlagCounterCount> by_flag{};  // indexed like FlagCounters()
   uint32_t total = 0;
   uint32_t usable = 0;  // NodeUsable()
   uint32_t Of(PrimaryState s) const { return by_state[static_cast<size_t>(s)]; }

@@ -38,7 +38,9 @@ enum NodeFlag : uint32_t {
   kNodeFlagCloud = 1u << 14,
   kNodeFlagResume = 1u << 15,
   kNodeFlagRebootCancel = 1u << 16,
-  kNodeFlagPowerUp = 1u << 17,  // manual power up requested
+  kNodeFlagPowerUp = 1u << 17,   // manual power up requested
+  kNodeFlagBlocked = 1u << 18,   // blocked by an exclusive topology job (Slurm 24.05+)
+  kNodeFlagExternal = 1u << 19,  // not managed by Slurm: State=EXTERNAL (Slurm 25.05+)
 };
 
 struct Node {
@@ -106,6 +108,8 @@ enum class JobState : uint8_t {
   kRevoked,
   kResvDelHold,
   kSignaling,
+  kExpediting,  // checking for an expedited requeue (Slurm 25.11+)
+  kUnknown,     // a state this build does not know (squeue prints "?")
   kCount,
 };
 
@@ -153,12 +157,18 @@ struct ControllerHost {
   int error_code = 0;  // Slurm error of the ping, 0 when up
 };
 
+// The Status code of a load that failed because slurmctld or slurmdbd and this build do not
+// speak the same Slurm protocol (Slurm's SLURM_PROTOCOL_VERSION_ERROR).
+inline constexpr int kProtocolMismatchCode = 1005;
+
 struct ControllerPing {
   bool reachable = false;  // some controller answered
   double latency_seconds = 0;
   std::vector<ControllerHost> hosts;
-  bool auth_rejected = false;  // slurmctld refused our credential (e.g. munge key mismatch)
-  std::string error;           // first ping error, "" when every controller answered
+  bool auth_rejected = false;      // slurmctld refused our credential (e.g. munge key mismatch)
+  bool protocol_mismatch = false;  // slurmctld and this build speak different protocols
+  std::string error;               // first ping error, "" when every controller answered
+  int error_code = 0;              // its code (kProtocolMismatchCode for a mismatch)
   // From slurm_load_ctl_conf when a controller answered (kept from earlier polls otherwise).
   std::string cluster_name;
   std::string version;

@@ -109,20 +109,25 @@ void Poller::PollOnce() {
       },
       &client_);
   if (snap->ping.status.ok() && snap->ping.data && !snap->ping.data->reachable) {
-    snap->ping.status = Status::Error("slurm_ping", snap->ping.data->error);
+    snap->ping.status =
+        Status::Error("slurm_ping", snap->ping.data->error, snap->ping.data->error_code);
   }
   const bool reachable = snap->ping.status.ok();
+  const bool mismatch = snap->ping.status.code() == kProtocolMismatchCode;
   // Sources served by slurmctld: skipped (keeping the last data) while it does not answer, so
-  // that no RPC queues up behind a dead controller.
+  // that no RPC queues up behind a dead controller; not even tried while it refuses our
+  // protocol.
   auto ctld_source = [&](auto& dst, const auto* prev_src, uint32_t bit, const char* op, auto load) {
     if (!(needed & bit)) return;
-    if (reachable || !prev_src) {
+    if (reachable || (!prev_src && !mismatch)) {
       LoadSource(dst, prev_src, clock, now, load, &client_);
     } else {
-      dst = *prev_src;
+      if (prev_src) dst = *prev_src;
       dst.attempted = true;
       dst.duration_seconds = 0;
-      dst.status = Status::Error(op, "skipped: slurmctld unreachable");
+      dst.library_seconds = 0;
+      dst.status = Status::Error(op, mismatch ? "skipped: slurmctld refuses this build's protocol"
+                                              : "skipped: slurmctld unreachable");
     }
   };
   ctld_source(snap->nodes, prev ? &prev->nodes : nullptr, kSourceNodes, "slurm_load_node",
@@ -207,6 +212,7 @@ void Poller::PollOnce() {
     std::string_view name;
     double seconds;
     bool ok;
+    Status status;
   };
   std::vector<Outcome> outcomes;
   double gzip_seconds = 0;
@@ -253,16 +259,12 @@ void Poller::PollOnce() {
         pending += sink.text();
       }
     }
-    outcomes.push_back({c->Name(), clock.Monotonic() - t0, st.ok()});
+    outcomes.push_back({c->Name(), clock.Monotonic() - t0, st.ok(), st});
     if (memo) {
       if (!part.gzip) part.gzip = timed_gzip(*part.text);
       flush_pending();
       body.Append(part.text);
       gzipped.Append(part.gzip);
-    }
-    if (!st.ok()) {
-      log::Warn("collector failed",
-                {{"collector", std::string(c->Name())}, {"err", st.ToString()}});
     }
   }
 
@@ -297,9 +299,23 @@ void Poller::PollOnce() {
     if (s.attempted) self.Add(s.last_success, {{"source", std::string(s.name)}});
   }
   for (const auto& s : sources) {
-    if (s.attempted && !s.status->ok()) {
-      log::Warn("source failed", {{"source", std::string(s.name)}, {"err", s.status->ToString()}});
-    }
+    if (s.attempted) LogOnChange("source", s.name, *s.status);
+  }
+  // A collector that fails because its source did is said once, by the source's line.
+  for (const auto& o : outcomes) {
+    const bool as_source = std::any_of(std::begin(sources), std::end(sources), [&](const auto& s) {
+      return s.attempted && !o.status.ok() && s.status->ToString() == o.status.ToString();
+    });
+    LogOnChange("collector", o.name, as_source ? Status::Ok() : o.status);
+  }
+  // A daemon that refuses this build's protocol (or speaks one it cannot read): the exporter
+  // sees nothing of it until it is built for the cluster's Slurm release.
+  self.Gauge("slurm_exporter_protocol_mismatch",
+             "1 when the Slurm daemon and this build of the exporter do not speak the same Slurm "
+             "protocol: rebuild the exporter for the cluster's release (see the log).");
+  self.Add(snap->ping.status.code() == kProtocolMismatchCode ? 1 : 0, {{"daemon", "slurmctld"}});
+  if (snap->dbd.attempted) {
+    self.Add(snap->dbd.status.code() == kProtocolMismatchCode ? 1 : 0, {{"daemon", "slurmdbd"}});
   }
 
   if (all_ok) {
@@ -353,6 +369,22 @@ void Poller::PollOnce() {
   if (tables_replaced) malloc_trim(0);
   log::Debug("poll done",
              {{"seconds", fmt::format("{:.6f}", poll_seconds)}, {"ok", all_ok ? "true" : "false"}});
+}
+
+void Poller::LogOnChange(std::string_view kind, std::string_view name, const Status& status) {
+  std::string err = status.ok() ? std::string() : status.ToString();
+  std::string& last = logged_errors_[fmt::format("{}/{}", kind, name)];
+  if (last == err) return;
+  const bool recovered = err.empty();
+  last = std::move(err);
+  const std::string msg = fmt::format("{} {}", kind, recovered ? "recovered" : "failed");
+  if (recovered) {
+    log::Info(msg, {{kind, std::string(name)}});
+  } else if (status.code() == kProtocolMismatchCode) {
+    log::Error(msg, {{kind, std::string(name)}, {"err", last}});
+  } else {
+    log::Warn(msg, {{kind, std::string(name)}, {"err", last}});
+  }
 }
 
 std::shared_ptr<const Exposition> Poller::Latest() const {

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -102,6 +103,9 @@ class Poller {
 
  private:
   void Loop();
+  // Logs a source's or collector's failure when it starts or its error changes, and its
+  // recovery: one line per change, not one per poll.
+  void LogOnChange(std::string_view kind, std::string_view name, const Status& status);
 
   SlurmClient& client_;
   const Probes probes_;
@@ -124,6 +128,7 @@ class Poller {
     std::shared_ptr<const std::string> text, gzip;
   };
   std::vector<Part> parts_;
+  std::map<std::string, std::string> logged_errors_;  // "source/nodes" -> error last logged
 
   mutable std::mutex mu_;
   std::shared_ptr<const Exposition> latest_;  // guarded by mu_

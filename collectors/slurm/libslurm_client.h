@@ -1,6 +1,11 @@
-// LibSlurmClient: the libslurm adapter. Converts libslurm's messages into the snapshot structs;
-// every slurm_free_* is owned by a unique_ptr; every Slurm version difference lives in the .cc
-// behind SLURM_VERSION_NUMBER.
+// LibSlurmClient: the libslurm adapter. Converts libslurm's messages into the snapshot structs
+// (collectors/slurm/convert.h); every slurm_free_* is owned by a unique_ptr; every Slurm version
+// difference lives in collectors/slurm/ behind SLURM_VERSION_NUMBER (compat.h).
+//
+// Errors: a failed call is an error Status naming the call and slurm_strerror of the code. When
+// slurmctld or slurmdbd and this build do not speak the same protocol, the Status has
+// kProtocolMismatchCode and says which releases would work. libslurm's own log lines do not go
+// to stderr: they are read for that evidence and logged once each (libslurm_log.h).
 //
 // Thread-safety: not thread-safe (libslurm's client state is process-global); one caller.
 #pragma once
@@ -38,6 +43,9 @@ class LibSlurmClient : public SlurmClient {
  private:
   struct State;
   explicit LibSlurmClient(std::string conf_path);
+  // A rejection by slurmctld that does not say why, told apart with slurmdbd's answer: the
+  // same Status (a credential rejection) or a protocol mismatch.
+  Status CredentialOrProtocol(Status rejection);
   std::string conf_path_;
   std::unique_ptr<State> state_;
 };

@@ -53,6 +53,16 @@ INSTANTIATE_TEST_SUITE_P(
         Case{NodeBase::kMixed, kNodeFlagReserved, PrimaryState::kMixed},
         Case{NodeBase::kIdle, kNodeFlagPlanned, PrimaryState::kPlanned},
         Case{NodeBase::kMixed, kNodeFlagPlanned, PrimaryState::kMixed},
+        // blocked (24.05): an idle node kept free by an exclusive topology job; after reserved,
+        // before planned, as in node_state_string()
+        Case{NodeBase::kIdle, kNodeFlagBlocked, PrimaryState::kBlocked},
+        Case{NodeBase::kIdle, kNodeFlagBlocked | kNodeFlagPlanned, PrimaryState::kBlocked},
+        Case{NodeBase::kIdle, kNodeFlagBlocked | kNodeFlagReserved, PrimaryState::kReserved},
+        Case{NodeBase::kMixed, kNodeFlagBlocked, PrimaryState::kMixed},
+        Case{NodeBase::kIdle, kNodeFlagBlocked | kNodeFlagDrain, PrimaryState::kDrained},
+        // external (25.05): sinfo prints the base state of an IDLE+EXTERNAL node
+        Case{NodeBase::kIdle, kNodeFlagExternal, PrimaryState::kIdle},
+        Case{NodeBase::kDown, kNodeFlagExternal, PrimaryState::kDown},
         // reboot wins over drain except on busy nodes
         Case{NodeBase::kIdle, kNodeFlagRebootRequested, PrimaryState::kReboot},
         Case{NodeBase::kDown, kNodeFlagRebootIssued | kNodeFlagDrain, PrimaryState::kReboot},
@@ -80,6 +90,21 @@ TEST(PrimaryStateNameTest, NamesAreUniqueAndLowercase) {
   }
   EXPECT_EQ(seen.size(), kPrimaryStateCount);
   EXPECT_TRUE(seen.count("idle") && seen.count("mixed"));
+}
+
+TEST(NodeUsableTest, BlockedAndExternalNodes) {
+  Node n;
+  n.base = NodeBase::kIdle;
+  n.flags = kNodeFlagBlocked;
+  EXPECT_FALSE(NodeUsable(n)) << "a blocked node takes no new work";
+  n.flags = kNodeFlagExternal;
+  EXPECT_TRUE(NodeUsable(n)) << "an idle external node is idle";
+}
+
+TEST(FlagCountersTest, ExternalIsACondition) {
+  bool found = false;
+  for (const auto& f : FlagCounters()) found |= f.name == "external" && f.mask == kNodeFlagExternal;
+  EXPECT_TRUE(found);
 }
 
 TEST(FlagCountersTest, NamesDoNotCollideWithPrimaryStates) {
