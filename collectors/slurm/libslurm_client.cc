@@ -160,7 +160,6 @@ struct LibSlurmClient::State {
   std::vector<License> licenses;
   std::vector<Reservation> reservations;
 
-
   // Runs a libslurm call: adds its time to library_seconds, keeps its error, and takes the
   // lines it logged.
   template <typename F>
