@@ -242,7 +242,9 @@ if [ $with_db = 1 ]; then
 fi
 
 # --- slurmctld and slurmd ------------------------------------------------------------------
-run slurmctld env SLURM_CONF="$conf" "$prefix/sbin/slurmctld" -D -f "$conf"
+# -i: a restart after SIGKILL (the tests crash slurmctld on purpose) goes on when a state file
+# was never written; 24.11 and later would otherwise stop at the missing assoc_usage file.
+run slurmctld env SLURM_CONF="$conf" "$prefix/sbin/slurmctld" -D -i -f "$conf"
 wait_for 30 slurmctld scontrol ping
 for i in $(seq 1 "$nodes"); do
   run "slurmd-n$i" "$prefix/sbin/slurmd" -D -f "$conf" -N "n$i"

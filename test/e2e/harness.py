@@ -56,6 +56,12 @@ def wait_checks(what, fn, timeout=30.0, interval=0.3):
                          % (timeout, what, "\n  ".join(last.failures[:30])))
 
 
+def version_at_least(cluster, major, minor):
+    """Whether the cluster runs Slurm major.minor or later."""
+    got = tuple(int(x) for x in cluster.env["SLURM_VERSION"].split(".")[:2])
+    return got >= (major, minor)
+
+
 def rss_kib(pid):
     """Resident memory of a process, in KiB (VmRSS)."""
     for line in open("/proc/%d/status" % pid):

@@ -69,7 +69,9 @@ def test(args):
             "increase(slurm_remediator_decisions_total[1m]) > 0"), timeout=60)
         r = subprocess.run([sys.executable, os.path.join(ROOT, "dashboards",
                                                          "check_dashboards.py"),
-                            "--prometheus", prom.url], capture_output=True, text=True)
+                            "--prometheus", prom.url,
+                            "--slurm-version", cluster.env["SLURM_VERSION"]],
+                           capture_output=True, text=True)
         print(r.stdout, end="")
         assert r.returncode == 0, "dashboard queries failed against the real Prometheus"
         log("every dashboard query returned data: %s" % r.stdout.strip().splitlines()[-1])

@@ -11,9 +11,23 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Checks, Cluster, Exporter, log, main, value, wait_checks, wait_until  # noqa
+from harness import (Checks, Cluster, Exporter, log, main, value, version_at_least,  # noqa
+                     wait_checks, wait_until)
 
 RPC_LINE = re.compile(r"^\s+(\w+)\s+\(\s*\d+\)\s+count:(\d+)", re.M)
+# sdiag's exit reason texts (schedule_exit2string, bf_exit2string) -> the exporter's labels.
+SCHED_EXITS = {"End of job queue": "end_job_queue", "Hit default_queue_depth":
+               "default_queue_depth", "Hit sched_max_job_start": "max_job_start",
+               "Blocked on licenses": "licenses", "Hit max_rpc_cnt": "max_rpc_cnt",
+               "Timeout (max_sched_time)": "max_sched_time"}
+BF_EXITS = {"End of job queue": "end_job_queue", "Hit bf_max_job_start": "bf_max_job_start",
+            "Hit bf_max_job_test": "bf_max_job_test", "System state changed": "state_changed",
+            "Hit table size limit (bf_node_space_size)": "bf_node_space_size",
+            "Timeout (bf_max_time)": "bf_max_time"}
+
+
+def exits(section):
+    return {k.strip(): float(v) for k, v in re.findall(r"^\t+([^:\n]+):\s*(\d+)$", section, re.M)}
 
 
 def sdiag(cluster):
@@ -26,8 +40,21 @@ def sdiag(cluster):
 
 def compare_sdiag(cluster, exporter):
     jobs, rpcs = sdiag(cluster)
+    out = cluster.run("sdiag")
     m = exporter.metrics()
     c = Checks()
+    # Exit reasons (Slurm 23.11 and later): each of sdiag's, under the label of the same slot.
+    if "Main scheduler exit:" in out:
+        main_exits = exits(out.split("Main scheduler exit:")[1].split("Backfilling stats")[0])
+        bf_exits = exits(out.split("Backfill exit")[1].split("Latency for")[0])
+        c.eq("main scheduler exit reasons", len(main_exits), 6)
+        c.eq("backfill exit reasons", len(bf_exits), 6)
+        for text, n in main_exits.items():
+            c.eq("exit %s" % text, value(m, "slurm_scheduler_cycle_exits_total",
+                                         reason=SCHED_EXITS.get(text, text)), n)
+        for text, n in bf_exits.items():
+            c.eq("bf exit %s" % text, value(m, "slurm_backfill_cycle_exits_total",
+                                            reason=BF_EXITS.get(text, text)), n)
     for event in ["submitted", "started", "completed", "canceled", "failed"]:
         c.eq("jobs %s" % event, value(m, "slurm_scheduler_jobs_total", event=event), jobs[event])
     # RPC types that only the test issues (stable between the two reads).
@@ -81,6 +108,14 @@ def test(args):
                             "--accounting-db.my-cnf=" + my_cnf)
         c = wait_checks("scheduler values equal sdiag", lambda: compare_sdiag(cluster, exporter))
         log("sdiag: %d checks equal" % c.count)
+        m = exporter.metrics()
+        has_exits = [k for k in m if k[0].endswith("cycle_exits_total")]
+        if version_at_least(cluster, 23, 11):
+            assert has_exits, "Slurm %s reports exit reasons" % cluster.env["SLURM_VERSION"]
+        else:
+            assert "Main scheduler exit:" not in cluster.run("sdiag")
+            assert not has_exits, has_exits
+            print("ABSENT: scheduler exit reasons (sdiag has them from Slurm 23.11 on)")
         c = wait_checks("slurmdbd values equal sacctmgr show stats",
                         lambda: compare_dbd(cluster, exporter))
         log("sacctmgr show stats: %d checks equal" % c.count)
@@ -168,6 +203,10 @@ def test(args):
             wait_until("second munged", lambda: os.path.exists(sock))
             conf = open(cluster.env["SLURM_CONF"]).read()
             conf = re.sub(r"^AuthInfo=.*$", "AuthInfo=socket=" + sock, conf, flags=re.M)
+            # slurmdbd too is asked through the other munged (as on a host whose key differs):
+            # its refusal confirms that the credential, not the protocol, is the cause.
+            conf = re.sub(r"^AccountingStoragePass=.*$", "AccountingStoragePass=" + sock, conf,
+                          flags=re.M)
             other_conf = os.path.join(other, "slurm.conf")
             with open(other_conf, "w") as f:
                 f.write(conf)
@@ -186,6 +225,8 @@ def test(args):
                 exporter2.metrics()), timeout=30)
         assert value(m2, "slurm_munge_up") == 0
         assert value(m2, "slurm_up") == 0
+        assert value(m2, "slurm_exporter_protocol_mismatch", daemon="slurmctld") == 0, \
+            "a wrong key is not a protocol mismatch"
         log("wrong munge key on the exporter side: slurm_munge_up 0, error code 14, slurm_up 0")
         exporter2.stop()
         exporter2 = None
