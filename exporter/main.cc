@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cfg.version) {
-    std::printf("slurm_exporter %s\n", SLURM_EXPORTER_VERSION);
+    std::printf("slurm_exporter %s (Slurm %s)\n", SLURM_EXPORTER_VERSION,
+                LibSlurmClient::BuildSlurmVersion().c_str());
     return 0;
   }
   log::SetLevel(cfg.log_level);
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
   }
   poller.Start();
   log::Info("slurm_exporter started", {{"version", SLURM_EXPORTER_VERSION},
+                                       {"slurm", LibSlurmClient::BuildSlurmVersion()},
                                        {"listen", cfg.listen_address},
                                        {"tls", cfg.tls.enabled() ? "on" : "off"},
                                        {"slurm_conf", client.value()->conf_path()},

@@ -38,6 +38,7 @@ constexpr char kUsage[] =
     "  --slurm.conf=PATH                  default $SLURM_CONF, then /etc/slurm/slurm.conf\n"
     "  --reconcile-interval=DURATION      re-check resolved nodes (default 15s)\n"
     "  --log.level=LEVEL                  debug, info, warn, error\n"
+    "  --version                          print the version and the Slurm release built for\n"
     "\n"
     "Endpoints: POST /api/v1/alerts (webhook), GET /api/v1/status, POST /api/v1/breaker/reset,\n"
     "GET /metrics, /-/healthy, /-/ready.\n";
@@ -75,6 +76,11 @@ int main(int argc, char** argv) {
     std::string arg = argv[i];
     if (arg == "-h" || arg == "--help") {
       std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (arg == "--version") {
+      std::printf("slurm_remediator %s (Slurm %s)\n", SLURM_EXPORTER_VERSION,
+                  slurm_exporter::LibSlurmClient::BuildSlurmVersion().c_str());
       return 0;
     }
     std::string name = arg, value;
@@ -226,11 +232,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   remediator.Start();
-  log::Info("slurm_remediator started", {{"listen", listen},
-                                         {"dry_run", dry_run ? "true" : "false"},
-                                         {"tls", tls.enabled() ? "on" : "off"},
-                                         {"client_certs", client_certs ? "required" : "no"},
-                                         {"auth", auth.value().enabled() ? "on" : "none"}});
+  log::Info("slurm_remediator started",
+            {{"version", SLURM_EXPORTER_VERSION},
+             {"slurm", slurm_exporter::LibSlurmClient::BuildSlurmVersion()},
+             {"listen", listen},
+             {"dry_run", dry_run ? "true" : "false"},
+             {"tls", tls.enabled() ? "on" : "off"},
+             {"client_certs", client_certs ? "required" : "no"},
+             {"auth", auth.value().enabled() ? "on" : "none"}});
   const int sig = slurm_exporter::WaitForTermination(sigs);
   log::Info("shutting down", {{"signal", std::to_string(sig)}});
   server.Stop();

@@ -96,6 +96,21 @@ Result<ClusterView> Remediator::LoadView() {
   return v;
 }
 
+void Remediator::NoteSlurmStatus(const Status& status) {
+  std::string err = status.ok() ? std::string() : status.ToString();
+  std::lock_guard<std::mutex> lock(mu_);
+  protocol_mismatch_ = status.code() == slurm_exporter::kProtocolMismatchCode;
+  if (err == slurm_error_) return;  // one line per change, not one per round
+  slurm_error_ = err;
+  if (err.empty()) {
+    log::Info("node states readable again");
+  } else if (protocol_mismatch_) {
+    log::Error("cannot read node states; will retry", {{"err", err}});
+  } else {
+    log::Warn("cannot read node states; will retry", {{"err", err}});
+  }
+}
+
 void Remediator::Count(const Decision& d, const std::string& result) {
   decisions_[fmt::format("{}|{}|{}", ActionName(d.action),
                          result == "ok" ? std::string(OutcomeName(d.outcome)) : "failed",
@@ -111,10 +126,10 @@ void Remediator::ProcessQueued() {
   }
   if (batch.empty()) return;
   auto view = LoadView();
+  NoteSlurmStatus(view.status());
   if (!view.ok()) {  // Slurm unreachable: keep the alerts for the next round
     std::lock_guard<std::mutex> lock(mu_);
     ++slurm_errors_;
-    log::Warn("cannot read node states; will retry", {{"err", view.status().ToString()}});
     for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue_.push_front(*it);
     return;
   }
@@ -170,6 +185,7 @@ void Remediator::Reconcile() {
     if (!any) return;
   }
   auto view = LoadView();
+  NoteSlurmStatus(view.status());
   if (!view.ok()) return;
   struct stat st {};
   const bool hold = !policy_.hold_file.empty() && ::stat(policy_.hold_file.c_str(), &st) == 0;
@@ -252,6 +268,11 @@ std::string Remediator::RenderMetrics() const {
   m.Gauge("slurm_remediator_dry_run", "1 when the remediator only logs what it would do.",
           policy_.dry_run ? 1 : 0);
   m.Counter("slurm_remediator_slurm_errors_total", "Failed Slurm calls.").Add(slurm_errors_);
+  m.Gauge("slurm_remediator_protocol_mismatch",
+          "1 when slurmctld and this build of the remediator do not speak the same Slurm "
+          "protocol (the last read of node states said so): rebuild it for the cluster's "
+          "release.",
+          protocol_mismatch_ ? 1 : 0);
   m.Counter("slurm_remediator_webhooks_total", "Webhook requests by result.")
       .Add(webhooks_ok_, {{"result", "accepted"}})
       .Add(webhooks_bad_, {{"result", "malformed"}})

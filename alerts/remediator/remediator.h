@@ -3,7 +3,7 @@
 // when their alert resolved and they are healthy, refuses everything the policy forbids, and
 // writes every decision to the audit log.
 //
-// Thread-safety: HandleWebhook, Status and RenderMetrics may be called from any thread (HTTP
+// Thread-safety: HandleWebhook, StatusJson and RenderMetrics may be called from any thread (HTTP
 // workers); Start/Stop from one thread. State is guarded by mu_.
 #pragma once
 
@@ -56,6 +56,8 @@ class Remediator {
 
  private:
   Result<ClusterView> LoadView();
+  // Logs a failure to read node states when it starts or changes, and the recovery.
+  void NoteSlurmStatus(const Status& status);
   void Count(const Decision& d, const std::string& result);
   double Now() const;
 
@@ -68,6 +70,8 @@ class Remediator {
   std::deque<Alert> queue_;
   std::map<std::string, double> decisions_;  // "action|outcome|reason" -> count
   double slurm_errors_ = 0;
+  std::string slurm_error_;  // the last failure to read node states logged, "" when fine
+  bool protocol_mismatch_ = false;
   double webhooks_ok_ = 0, webhooks_bad_ = 0, webhooks_failed_ = 0;
 
   std::mutex slurm_mu_;  // one Slurm caller at a time (worker, reconcile)

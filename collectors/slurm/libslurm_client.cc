@@ -132,7 +132,8 @@ auto Timed(double& acc, F&& f) {
 
 struct LibSlurmClient::State {
   double library_seconds = 0;
-  int err = 0;  // Slurm error of the last call, taken right after it
+  int err = 0;                   // Slurm error of the last call, taken right after it
+  double last_call_seconds = 0;  // and how long it took
   // libslurm's own log, away from stderr: the lines of the current operation, re-logged once.
   LibslurmLog libslurm_log;
   RepeatFilter relog{3600};
@@ -164,13 +165,16 @@ struct LibSlurmClient::State {
   // lines it logged.
   template <typename F>
   auto Call(F&& f) {
+    const double before = library_seconds;
     if constexpr (std::is_void_v<decltype(f())>) {
       Timed(library_seconds, f);
       err = slurm_compat::LastError();
+      last_call_seconds = library_seconds - before;
       TakeLines();
     } else {
       auto r = Timed(library_seconds, f);
       err = slurm_compat::LastError();
+      last_call_seconds = library_seconds - before;
       TakeLines();
       return r;
     }
@@ -203,7 +207,7 @@ struct LibSlurmClient::State {
     }
     return SlurmErrorCode(std::move(op), code);
   }
-  Status LastFailure(std::string op, std::string_view daemon = "slurmctld") const {
+  Status LastFailure(std::string op, std::string_view daemon) const {
     return Failure(std::move(op), err, daemon);
   }
 
@@ -283,7 +287,7 @@ double LibSlurmClient::TakeLibrarySeconds() {
   return s;
 }
 
-std::string LibSlurmClient::ApiVersion() const { return OurVersion(); }
+std::string LibSlurmClient::BuildSlurmVersion() { return OurVersion(); }
 
 Result<ControllerPing> LibSlurmClient::Ping() {
   State& st = *state_;
@@ -304,10 +308,9 @@ Result<ControllerPing> LibSlurmClient::Ping() {
       p.reachable = true;
     } else {
       h.error_code = rc == SLURM_ERROR ? st.err : rc;
-      Status why = st.Failure("slurm_ping", h.error_code, "slurmctld");
+      Status why = CtldFailure("slurm_ping", h.error_code, h.latency_seconds);
       if (why.code() != kProtocolMismatchCode && IsAuthRejection(h.error_code, h.latency_seconds)) {
-        why = CredentialOrProtocol(std::move(why));
-        if (why.code() != kProtocolMismatchCode) p.auth_rejected = true;
+        p.auth_rejected = true;
       }
       if (why.code() == kProtocolMismatchCode) {
         p.protocol_mismatch = true;
@@ -337,10 +340,16 @@ Result<ControllerPing> LibSlurmClient::Ping() {
   return p;
 }
 
-Status LibSlurmClient::CredentialOrProtocol(Status rejection) {
+Status LibSlurmClient::CtldFailure(std::string op, int code, double seconds) {
+  Status why = state_->Failure(std::move(op), code, "slurmctld");
+  if (why.code() == kProtocolMismatchCode || !IsAuthRejection(code, seconds)) return why;
   // slurmctld refused us without saying why (IsAuthRejection). When slurmdbd authenticates our
   // requests through the same munged and accepts them, the munge key is not the reason:
   // slurmctld does not accept this build's protocol (a build newer than slurmctld, say).
+  return CredentialOrProtocol(std::move(why));
+}
+
+Status LibSlurmClient::CredentialOrProtocol(Status rejection) {
   State& st = *state_;
   if (!State::DbdSharesMunge()) return rejection;
   if (st.dbd_peer == State::Peer::kUnknown) {
@@ -385,8 +394,9 @@ Status LibSlurmClient::UpdateNode(const std::string& node, NodeUpdate what,
   State& st = *state_;
   st.lines.clear();
   if (st.Call([&] { return slurm_update_node(&msg); }) != SLURM_SUCCESS) {
-    return st.LastFailure(what == NodeUpdate::kDrain ? "slurm_update_node(drain " + node + ")"
-                                                     : "slurm_update_node(resume " + node + ")");
+    return CtldFailure(what == NodeUpdate::kDrain ? "slurm_update_node(drain " + node + ")"
+                                                  : "slurm_update_node(resume " + node + ")",
+                       st.err, st.last_call_seconds);
   }
   return Status::Ok();
 }
@@ -403,7 +413,7 @@ Result<std::shared_ptr<const SchedulerStats>> LibSlurmClient::LoadSchedulerStats
   st.lines.clear();
   if (st.Call([&] { return slurm_get_statistics(&raw, &req); }) != SLURM_SUCCESS ||
       raw == nullptr) {
-    return st.LastFailure("slurm_get_statistics");
+    return CtldFailure("slurm_get_statistics", st.err, st.last_call_seconds);
   }
   std::unique_ptr<stats_info_response_msg_t, StatsFree> r(raw);
   auto out =
@@ -504,7 +514,7 @@ Result<std::shared_ptr<const LicensesAndReservations>> LibSlurmClient::LoadResou
     }
     changed = true;
   } else if (st.err != SLURM_NO_CHANGE_IN_DATA || !st.resources) {
-    return st.LastFailure("slurm_load_licenses");
+    return CtldFailure("slurm_load_licenses", st.err, st.last_call_seconds);
   }
   reserve_info_msg_t* resv = nullptr;
   if (st.Call([&] { return slurm_load_reservations(st.resources ? st.resv_update : 0, &resv); }) ==
@@ -517,7 +527,7 @@ Result<std::shared_ptr<const LicensesAndReservations>> LibSlurmClient::LoadResou
     }
     changed = true;
   } else if (st.err != SLURM_NO_CHANGE_IN_DATA || !st.resources) {
-    return st.LastFailure("slurm_load_reservations");
+    return CtldFailure("slurm_load_reservations", st.err, st.last_call_seconds);
   }
   if (changed || !st.resources) {
     auto out = std::make_shared<LicensesAndReservations>();
@@ -535,7 +545,7 @@ Result<std::shared_ptr<const Jobs>> LibSlurmClient::LoadJobs() {
   if (st.Call([&] { return slurm_load_jobs(st.jobs ? st.jobs_update : 0, &raw, SHOW_ALL); }) !=
       SLURM_SUCCESS) {
     if (st.err == SLURM_NO_CHANGE_IN_DATA && st.jobs) return st.jobs;
-    return st.LastFailure("slurm_load_jobs");
+    return CtldFailure("slurm_load_jobs", st.err, st.last_call_seconds);
   }
   JobMsg msg(raw);
   auto out = std::make_shared<Jobs>();
@@ -563,7 +573,7 @@ Result<std::shared_ptr<const ClusterNodes>> LibSlurmClient::LoadNodes() {
     st.Call([&] { st.parts.reset(parts); });  // frees the previous reply
     changed = true;
   } else if (st.err != SLURM_NO_CHANGE_IN_DATA || !st.parts) {
-    return st.LastFailure("slurm_load_partitions");
+    return CtldFailure("slurm_load_partitions", st.err, st.last_call_seconds);
   }
 
   node_info_msg_t* nodes = nullptr;
@@ -576,7 +586,7 @@ Result<std::shared_ptr<const ClusterNodes>> LibSlurmClient::LoadNodes() {
     st.Call([&] { st.nodes.reset(nodes); });  // frees the previous reply
     changed = true;
   } else if (st.err != SLURM_NO_CHANGE_IN_DATA || !st.nodes) {
-    return st.LastFailure("slurm_load_node");
+    return CtldFailure("slurm_load_node", st.err, st.last_call_seconds);
   }
 
   if (!changed && st.converted) return st.converted;

@@ -35,7 +35,9 @@ class LibSlurmClient : public SlurmClient {
   Result<std::shared_ptr<const LicensesAndReservations>> LoadResources() override;
   std::string MungeSocket() const override;
   Status UpdateNode(const std::string& node, NodeUpdate what, const std::string& reason) override;
-  std::string ApiVersion() const override;
+  std::string ApiVersion() const override { return BuildSlurmVersion(); }
+  // The Slurm release this build's libslurm belongs to ("24.11.7").
+  static std::string BuildSlurmVersion();
   double TakeLibrarySeconds() override;
 
   const std::string& conf_path() const { return conf_path_; }
@@ -43,8 +45,10 @@ class LibSlurmClient : public SlurmClient {
  private:
   struct State;
   explicit LibSlurmClient(std::string conf_path);
-  // A rejection by slurmctld that does not say why, told apart with slurmdbd's answer: the
-  // same Status (a credential rejection) or a protocol mismatch.
+  // A failed slurmctld call (error `code`, after `seconds`) as an error value: a protocol
+  // mismatch when the code or libslurm's lines say so, or when slurmctld refused us without
+  // saying why while slurmdbd, through the same munged, accepts us (CredentialOrProtocol).
+  Status CtldFailure(std::string op, int code, double seconds);
   Status CredentialOrProtocol(Status rejection);
   std::string conf_path_;
   std::unique_ptr<State> state_;

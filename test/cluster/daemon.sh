@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Stops, starts, freezes or thaws one daemon of a cluster made by start.sh, by its recorded pid
 # and command line. usage: test/cluster/daemon.sh DIR stop|kill|start|restart|freeze|thaw|pid NAME
-# (kill: SIGKILL, as in a crash; stop: SIGTERM, then SIGKILL after 10 s).
+#                          test/cluster/daemon.sh DIR upgrade NAME PREFIX
+# (kill: SIGKILL, as in a crash; stop: SIGTERM, then SIGKILL after 10 s; upgrade: stop, then
+# start the same daemon from the Slurm installed in PREFIX, with the same configuration and
+# state, as an in-place upgrade does.)
 # NAME: munged, mariadbd, slurmdbd, slurmctld, slurmd-nN.
 set -euo pipefail
 dir=${1:?usage: daemon.sh DIR ACTION NAME}
@@ -36,5 +39,11 @@ case "$action" in
   freeze) alive && kill -STOP "$(cat "$pidf")" ;;
   thaw) alive && kill -CONT "$(cat "$pidf")" ;;
   pid) alive && cat "$pidf" ;;
+  upgrade)
+    new=${4:?usage: daemon.sh DIR upgrade NAME PREFIX}
+    [ -x "$new/sbin/slurmctld" ] || { echo "daemon.sh: $new is not a Slurm installation" >&2; exit 2; }
+    stop
+    sed -i -E "s#[^ ]*/sbin/(slurm[a-z]*) #$new/sbin/\\1 #" "$cmdf"
+    start ;;
   *) echo "daemon.sh: unknown action '$action'" >&2; exit 2 ;;
 esac

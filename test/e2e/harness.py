@@ -123,7 +123,10 @@ class Cluster:
 
 
 class Exporter:
-    def __init__(self, binary, cluster, *extra_args, port=None):
+    """The exporter on a free loopback port. wait="ready" (the default) returns once a poll
+    reached slurmctld; wait="healthy" once it serves (for exporters that never get ready)."""
+
+    def __init__(self, binary, cluster, *extra_args, port=None, wait="ready"):
         self.port = port or free_port()
         self.url = "http://127.0.0.1:%d" % self.port
         self.log_path = os.path.join(cluster.dir, "log", "exporter-%d.log" % self.port)
@@ -131,7 +134,8 @@ class Exporter:
         args = [binary, "--web.listen-address=127.0.0.1:%d" % self.port] + list(extra_args)
         self.proc = subprocess.Popen(args, env=cluster.env, stdout=self.logf,
                                      stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until("exporter ready", lambda: self.get("/-/ready")[0] == 200, timeout=30)
+        path = "/-/ready" if wait == "ready" else "/-/healthy"
+        wait_until("exporter " + wait, lambda: self.get(path)[0] == 200, timeout=30)
 
     def get(self, path):
         try:

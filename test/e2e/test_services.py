@@ -216,7 +216,8 @@ def test(args):
                 env = dict(cluster.env, SLURM_CONF=other_conf)
 
             # It never becomes ready (slurmctld rejects every request), but it serves.
-            exporter2 = WrongKeyExporter(args.exporter, OtherConf)
+            exporter2 = Exporter(args.exporter, OtherConf, "--slurm.poll-interval=1s",
+                                 "--slurm.poll-timeout=5s", wait="healthy")
         except Exception:
             munged.terminate()
             raise
@@ -245,22 +246,6 @@ def test(args):
             if e:
                 e.stop()
         cluster.stop()
-
-
-class WrongKeyExporter(Exporter):
-    """An Exporter that does not wait for readiness (it never gets ready)."""
-
-    def __init__(self, binary, cluster):
-        from harness import free_port
-        self.port = free_port()
-        self.url = "http://127.0.0.1:%d" % self.port
-        self.log_path = os.path.join(cluster.dir, "log", "exporter-%d.log" % self.port)
-        self.logf = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [binary, "--web.listen-address=127.0.0.1:%d" % self.port,
-             "--slurm.poll-interval=1s", "--slurm.poll-timeout=5s"],
-            env=cluster.env, stdout=self.logf, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until("exporter serving", lambda: self.get("/-/healthy")[0] == 200, timeout=30)
 
 
 if __name__ == "__main__":
