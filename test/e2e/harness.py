@@ -100,9 +100,9 @@ class Cluster:
             raise AssertionError("%s failed (%d): %s" % (" ".join(cmd), r.returncode, r.stderr))
         return r.stdout
 
-    def daemon(self, action, name):
-        subprocess.run([os.path.join(CLUSTER_SCRIPTS, "daemon.sh"), self.dir, action, name],
-                       check=True)
+    def daemon(self, action, name, *extra):
+        subprocess.run([os.path.join(CLUSTER_SCRIPTS, "daemon.sh"), self.dir, action, name]
+                       + list(extra), check=True)
 
     def sbatch(self, *args):
         out = self.run("sbatch", "--parsable", "-o", "/dev/null", *args)
@@ -119,7 +119,12 @@ class Cluster:
         return p
 
     def stop(self):
-        subprocess.run([os.path.join(CLUSTER_SCRIPTS, "stop.sh"), self.dir, "--purge"])
+        """Stops the daemons and removes the directory (kept, for a look, with E2E_KEEP=1)."""
+        keep = os.environ.get("E2E_KEEP") == "1"
+        subprocess.run([os.path.join(CLUSTER_SCRIPTS, "stop.sh"), self.dir]
+                       + ([] if keep else ["--purge"]))
+        if keep:
+            log("kept " + self.dir)
 
 
 class Exporter:
