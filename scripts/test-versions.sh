@@ -2,7 +2,11 @@
 # Builds and tests the exporter against several Slurm releases: for each, the Slurm build
 # (scripts/slurm-build.sh, cached outside the repository; 22.05 is Debian's own), the project's
 # build against it with warnings as errors, then its unit, golden and e2e tests (the e2e tests
-# run a real cluster of that release). Ends with a table: release x passed/failed/skipped.
+# run a real cluster of that release). Where other releases are in the cache, the e2e tests
+# also run this build against clusters that refuse its protocol (the nearest older release and
+# the first two newer ones outside its window) and upgrade a cluster in place to the next
+# release (e2e_protocol_skew, e2e_rolling_upgrade). Ends with a table: release x
+# passed/failed/skipped.
 #
 # usage: scripts/test-versions.sh [-L LABELS] [--source DIR] VERSION... | all
 #   VERSION  22.05 23.02 23.11 24.05 24.11 25.05 25.11 26.05 (a series: its newest release in
@@ -16,7 +20,9 @@ root=$(pwd)
 labels='unit|golden|e2e'
 build_args=()
 versions=()
-all=(22.05 23.02 23.11 24.05 24.11 25.05 25.11 26.05)
+# shellcheck source=scripts/lib/slurm-releases.sh
+. scripts/lib/slurm-releases.sh
+all=("${SLURM_SERIES[@]}")
 usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -38,11 +44,21 @@ total_passed=0
 total_failed=0
 total_tests=0
 failed_any=0
+# First every Slurm build, so that each release's tests can use the others.
+declare -A prefix_of
 for v in "${versions[@]}"; do
-  echo "=== Slurm $v"
+  echo "=== Slurm $v: build"
+  if p=$(scripts/slurm-build.sh "${build_args[@]}" "$v" | tail -n1); then
+    prefix_of[$v]=$p
+  else
+    prefix_of[$v]=""
+  fi
+done
+for v in "${versions[@]}"; do
+  echo "=== Slurm $v: tests"
   t0=$(date +%s)
-  note=""
-  if ! prefix=$(scripts/slurm-build.sh "${build_args[@]}" "$v" | tail -n1); then
+  prefix=${prefix_of[$v]}
+  if [ -z "$prefix" ]; then
     rows+=("| $v | Slurm build failed | - | - | - | see the log above |")
     failed_any=1
     continue
@@ -50,8 +66,9 @@ for v in "${versions[@]}"; do
   release=$(v=$(sed -n 's/^#define SLURM_VERSION_NUMBER *//p' "$prefix/include/slurm/slurm_version.h");
             printf '%d.%02d.%d' $((v >> 16)) $(((v >> 8) & 255)) $((v & 255)))
   dir=build/slurm-$release
+  mapfile -t cross < <(cross_release_args "${release%.*}")
   if ! { cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSLURM_EXPORTER_WERROR=ON \
-           -DSLURM_EXPORTER_TESTS=ON -DCMAKE_PREFIX_PATH="$prefix" >/dev/null &&
+           -DSLURM_EXPORTER_TESTS=ON -DCMAKE_PREFIX_PATH="$prefix" "${cross[@]}" >/dev/null &&
          cmake --build "$dir" -j"$jobs"; }; then
     rows+=("| $release | build failed | - | - | - | -Werror build against $prefix |")
     failed_any=1

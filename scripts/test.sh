@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, checks formatting, builds with warnings as errors,
 # runs unit, golden, rules and end-to-end tests (the e2e tests start a real local Slurm cluster
-# themselves), then repeats unit/golden/e2e under ASan+UBSan and the concurrent parts under TSan,
-# and fuzzes the parsers of outside input (libFuzzer, bounded time).
+# themselves) on Debian's Slurm 22.05, then repeats unit/golden/e2e under ASan+UBSan and the
+# concurrent parts under TSan, fuzzes the parsers of outside input (libFuzzer, bounded time),
+# and builds and runs the build, unit, golden and e2e tests against the Slurm releases of
+# $SLURM_TEST_VERSIONS (default: 23.11, the runbook's, and 26.05, the newest), built from
+# ../shared/slurm-src into a cache outside the repository (scripts/slurm-build.sh). Those builds
+# also give the 22.05 build its cross-release e2e tests: clusters that refuse its protocol and
+# an in-place upgrade to a later release.
 #
 # usage: scripts/test.sh [--quick]   (--quick: skip the sanitizer builds)
 set -euo pipefail
@@ -93,9 +98,19 @@ fuzz_run() {
   return "$rc"
 }
 
+# shellcheck source=scripts/lib/slurm-releases.sh
+. scripts/lib/slurm-releases.sh
+read -r -a versions <<<"${SLURM_TEST_VERSIONS-23.11 26.05}"
+slurm_builds() {  # each one prints how long it took, or that it was in the cache already
+  local v
+  for v in "${versions[@]}"; do scripts/slurm-build.sh "$v" || return 1; done
+}
+
 step "format" format_check
 step "no-cli" no_cli_check
-step "build" build build/release
+[ ${#versions[@]} -eq 0 ] || step "slurm-builds" slurm_builds
+mapfile -t cross < <(cross_release_args 22.05)
+step "build" build build/release "${cross[@]}"
 step "tests" ctest --test-dir build/release --output-on-failure -j"$jobs"
 
 if [ $quick = 0 ]; then
@@ -112,6 +127,7 @@ if [ $quick = 0 ]; then
     step "fuzz-$f" fuzz_run "$f"
   done
 fi
+[ ${#versions[@]} -eq 0 ] || step "slurm-versions" scripts/test-versions.sh "${versions[@]}"
 
 echo
 echo "=== summary"
