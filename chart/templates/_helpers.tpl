@@ -24,7 +24,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "slurm-exporter.image" -}}
-{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default (printf "%s-slurm%s" .Chart.AppVersion .Values.image.slurmVersion) }}
 {{- end -}}
 
 {{- define "slurm-exporter.slurmConfigMap" -}}
