@@ -2,7 +2,8 @@
 // HTTP basic auth against bcrypt hashes (like the Prometheus exporter-toolkit's web config:
 // one "user: $2y$..." line per user). Secrets never appear in logs or errors.
 //
-// Thread-safety: immutable after construction; Check may be called from any thread.
+// Thread-safety: Check (const) may be called from any thread once the Auth is set up; the
+// setters are for setting it up (Load and tests) and must not race with Check.
 #pragma once
 
 #include <map>

@@ -1,7 +1,9 @@
 #include "common/http_server.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
 
 #include <charconv>
 #include <cstring>
@@ -61,13 +63,33 @@ Result<std::string> ToCivetListen(const std::string& listen_address) {
   }
   if (host.empty()) return port;
   if (host.front() == '[') {
-    if (host.back() != ']') {
+    in6_addr a6{};
+    if (host.back() != ']' ||
+        ::inet_pton(AF_INET6, host.substr(1, host.size() - 2).c_str(), &a6) != 1) {
       return Status::Error("listen address", fmt::format("bad IPv6 host in '{}'", listen_address));
     }
     return "+" + host + ":" + port;
   }
   if (host == "localhost") host = "127.0.0.1";
+  in_addr a4{};  // four decimal octets of 0 to 255: "999.1.1.1" must not wrap around
+  if (::inet_pton(AF_INET, host.c_str(), &a4) != 1) {
+    return Status::Error("listen address",
+                         fmt::format("'{}' in '{}' is not an IPv4 address, [IPv6] address or "
+                                     "localhost",
+                                     host, listen_address));
+  }
   return host + ":" + port;
+}
+
+Status CheckListenAddress(const std::string& listen_address) {
+  auto civet = ToCivetListen(listen_address);
+  if (!civet.ok()) return civet.status();
+  if (listen_address.substr(listen_address.rfind(':') + 1) == "0") {
+    return Status::Error(
+        "listen address",
+        fmt::format("port 0 in '{}': give a port from 1 to 65535", listen_address));
+  }
+  return Status::Ok();
 }
 
 HttpServer::HttpServer(Options options) : options_(std::move(options)) {}

@@ -53,8 +53,12 @@ struct HttpResponse {
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 // Converts "[HOST]:PORT" ("":9341", "127.0.0.1:9341", "[::1]:9341") into CivetWeb's
-// listening_ports syntax. Returns an error for anything else.
+// listening_ports syntax. HOST is empty (all addresses), "localhost", an IPv4 address or a
+// bracketed IPv6 one; PORT 0 to 65535 (0: any free port). Returns an error for anything else.
 Result<std::string> ToCivetListen(const std::string& listen_address);
+// The same check of a --web.listen-address flag, where port 0 is refused too: an error that
+// says what is wrong with the value, or OK.
+Status CheckListenAddress(const std::string& listen_address);
 
 class HttpServer {
  public:

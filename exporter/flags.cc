@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "common/duration.h"
+#include "common/http_server.h"
 
 namespace slurm_exporter {
 namespace {
@@ -82,6 +83,7 @@ Result<ExporterConfig> ParseFlags(const std::vector<std::string>& args,
       auto v = take_value();
       if (!v || v->empty()) return Bad(arg, "needs a value such as :9341 or 127.0.0.1:9341");
       if (v->find(':') == std::string::npos) return Bad(arg, "must be [HOST]:PORT");
+      if (Status st = CheckListenAddress(*v); !st.ok()) return Bad(arg, st.message());
       cfg.listen_address = *v;
     } else if (name == "web.telemetry-path") {
       auto v = take_value();

@@ -9,6 +9,7 @@
 #include "collectors/slurm/libslurm_client.h"
 #include "common/auth.h"
 #include "common/duration.h"
+#include "common/http_server.h"
 #include "common/log.h"
 #include "common/signals.h"
 
@@ -108,6 +109,9 @@ int main(int argc, char** argv) {
     } else if (name == "--audit.log") {
       audit_log = value;
     } else if (name == "--web.listen-address") {
+      if (slurm_exporter::Status st = slurm_exporter::CheckListenAddress(value); !st.ok()) {
+        return UsageError("--web.listen-address: " + st.message());
+      }
       listen = value;
     } else if (name == "--web.auth-token-file") {
       token_file = value;

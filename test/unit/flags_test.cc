@@ -55,6 +55,13 @@ TEST(FlagsTest, ErrorsNameTheFlag) {
       {{"--slurm.poll-interval=fast"}, "not a positive duration"},
       {{"--slurm.poll-interval"}, "needs a value"},
       {{"--web.listen-address=9341"}, "[HOST]:PORT"},
+      // Octets past 255 once wrapped around (999.1.1.1 listened on 231.1.1.1).
+      {{"--web.listen-address=999.1.1.1:19777"}, "'999.1.1.1' in '999.1.1.1:19777' is not an IPv4"},
+      {{"--web.listen-address=slurm-host:9341"}, "is not an IPv4 address"},
+      {{"--web.listen-address=:0"}, "port 0"},
+      {{"--web.listen-address=:65536"}, "bad port"},
+      {{"--web.listen-address=:http"}, "bad port"},
+      {{"--web.listen-address=[::1:9341"}, "bad IPv6 host"},
       {{"--web.telemetry-path=metrics"}, "starting with /"},
       {{"--web.telemetry-path=/-/ready"}, "reserved"},
       {{"--web.max-requests=0"}, "1 to 1024"},
