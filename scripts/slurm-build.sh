@@ -52,6 +52,20 @@ if [ "$version" = 22.05 ] || [[ $version == 22.05.* ]]; then
   exit 0
 fi
 
+# --- a release already in the cache needs no source ------------------------------------------
+if [ "$print_prefix" = 0 ]; then
+  if [[ $version =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]]; then
+    done_stamp=$cache/$version/.slurm-build-complete
+  else
+    done_stamp=$(ls -d "$cache/$version".*/.slurm-build-complete 2>/dev/null | sort -V | tail -n1 || true)
+  fi
+  if [ -n "$done_stamp" ] && [ -f "$done_stamp" ] && [ ! -e "$source_arg" ]; then
+    echo "slurm-build: $(basename "$(dirname "$done_stamp")") already built in $cache (no source needed)" >&2
+    dirname "$done_stamp"
+    exit 0
+  fi
+fi
+
 # --- find the tarball --------------------------------------------------------------------------
 tarball=""
 if [ -f "$source_arg" ]; then

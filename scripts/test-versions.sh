@@ -60,7 +60,7 @@ for v in "${versions[@]}"; do
   prefix=${prefix_of[$v]}
   if [ -z "$prefix" ]; then
     rows+=("| $v | Slurm build failed | - | - | - | see the log above |")
-    failed_any=1
+    failed_any=1; total_failed=$((total_failed + 1)); total_tests=$((total_tests + 1))
     continue
   fi
   release=$(v=$(sed -n 's/^#define SLURM_VERSION_NUMBER *//p' "$prefix/include/slurm/slurm_version.h");
@@ -71,7 +71,7 @@ for v in "${versions[@]}"; do
            -DSLURM_EXPORTER_TESTS=ON -DCMAKE_PREFIX_PATH="$prefix" "${cross[@]}" >/dev/null &&
          cmake --build "$dir" -j"$jobs"; }; then
     rows+=("| $release | build failed | - | - | - | -Werror build against $prefix |")
-    failed_any=1
+    failed_any=1; total_failed=$((total_failed + 1)); total_tests=$((total_tests + 1))
     continue
   fi
   log=$dir/ctest-versions.log
@@ -81,7 +81,7 @@ for v in "${versions[@]}"; do
   line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n1 || true)
   if [ -z "$line" ]; then
     rows+=("| $release | ctest did not finish | - | - | - | see $log |")
-    failed_any=1
+    failed_any=1; total_failed=$((total_failed + 1)); total_tests=$((total_tests + 1))
     continue
   fi
   t=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")

@@ -90,6 +90,11 @@ Evidence ScanLog(const std::vector<std::string>& lines) {
     if (line.find("Incompatible versions of client and server code") != std::string::npos) {
       e.mismatch = true;
     }
+    // slurmdbd 24.05 could not even read our connection's first message (a wrong munge key
+    // gets "Protocol authentication error" instead).
+    if (line.find("PersistInit msg: Message receive failure") != std::string::npos) {
+      e.mismatch = true;
+    }
   }
   return e;
 }

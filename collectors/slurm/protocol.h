@@ -30,8 +30,8 @@ struct Evidence {
   int peer_protocol = 0;  // the peer's protocol number when a line names it, else 0
 };
 // Scans lines such as "slurm_receive_msg: [h:6817] Invalid Protocol Version 10752 ...",
-// "unpack_header: protocol_version 9728 not supported" and "Incompatible versions of client
-// and server code".
+// "unpack_header: protocol_version 9728 not supported", "Incompatible versions of client
+// and server code" and slurmdbd 24.05's "Sending PersistInit msg: Message receive failure".
 Evidence ScanLog(const std::vector<std::string>& lines);
 
 }  // namespace slurm_exporter::slurm_protocol

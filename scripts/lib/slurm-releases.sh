@@ -28,23 +28,28 @@ slurm_cached() {
 }
 
 # CMake settings of the cross-release e2e scenarios for a build of series $1, from what is
-# built: clusters refusing its protocol (the nearest older series, the first two newer ones
-# outside its window) and the nearest newer series that still accepts it, to upgrade to.
+# built: clusters refusing its protocol (the nearest older series; the newest series, and the
+# first newer one past its window) and the nearest newer series that still accepts it, to
+# upgrade to.
 cross_release_args() {
-  local v=$1 i idx=-1 skew=() newer=0 up="" p
+  local v=$1 i idx=-1 skew=() up="" p
   for i in "${!SLURM_SERIES[@]}"; do [ "${SLURM_SERIES[$i]}" = "$v" ] && idx=$i; done
   [ "$idx" -ge 0 ] || return 0
   for ((i = idx - 1; i >= 0; i--)); do
     if p=$(slurm_cached "${SLURM_SERIES[$i]}"); then skew+=("$p"); break; fi
   done
+  local first="" newest=""
   for ((i = idx + 1; i < ${#SLURM_SERIES[@]}; i++)); do
     p=$(slurm_cached "${SLURM_SERIES[$i]}") || continue
     if slurm_accepts "${SLURM_SERIES[$i]}" "$v"; then
       [ -n "$up" ] || up=$p
-    elif [ "$newer" -lt 2 ]; then
-      skew+=("$p"); newer=$((newer + 1))
+    else
+      [ -n "$first" ] || first=$p
+      newest=$p
     fi
   done
+  [ -z "$first" ] || skew+=("$first")
+  [ -z "$newest" ] || [ "$newest" = "$first" ] || skew+=("$newest")
   local IFS=';'
   echo "-DSLURM_EXPORTER_E2E_SKEW_PREFIXES=${skew[*]}"
   echo "-DSLURM_EXPORTER_E2E_UPGRADE_TO=$up"

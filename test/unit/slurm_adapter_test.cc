@@ -346,6 +346,16 @@ TEST(SlurmProtocolTest, EvidenceInLibslurmLines) {
   e = ScanLog({"error: unpack_header: protocol_version 9728 not supported"});
   EXPECT_TRUE(e.mismatch);
   EXPECT_EQ(e.peer_protocol, 38);
+  // slurmdbd 24.05 against a 22.05 client; and what a wrong munge key gives (no mismatch).
+  e = ScanLog({"error: Sending PersistInit msg: Message receive failure"});
+  EXPECT_TRUE(e.mismatch);
+  e =
+      ScanLog({"error: slurm_persist_conn_open: Something happened with the receiving/processing "
+               "of the persistent connection init message to 127.0.0.1:22601: Failed to unpack "
+               "SLURM_PERSIST_INIT message",
+               "error: Sending PersistInit msg: Protocol authentication error",
+               "error: DBD_GET_STATS failure: Protocol authentication error"});
+  EXPECT_FALSE(e.mismatch);
   e = ScanLog({"error: Unable to contact slurm controller (connect failure)"});
   EXPECT_FALSE(e.mismatch);
 }
