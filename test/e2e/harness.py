@@ -175,6 +175,61 @@ class Exporter:
         return self.proc.returncode
 
 
+class Remediator:
+    """slurm_remediator (next to the exporter's binary) on a free loopback port, with `policy`
+    (a dict) written to the cluster's etc/ and the audit log in the cluster's directory."""
+
+    def __init__(self, exporter_binary, cluster, policy, *extra_args):
+        self.cluster = cluster
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        path = os.path.join(cluster.dir, "etc", "policy.json")
+        json.dump(policy, open(path, "w"))
+        self.proc = cluster.spawn("remediator", [
+            os.path.join(os.path.dirname(exporter_binary), "slurm_remediator"),
+            "--policy.file=" + path, "--audit.log=" + os.path.join(cluster.dir, "audit.jsonl"),
+            "--web.listen-address=127.0.0.1:%d" % self.port] + list(extra_args))
+        wait_until("remediator up", lambda: self.get("/-/ready") == 200, timeout=30)
+
+    def get(self, path):
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5) as r:
+                return r.status
+        except OSError:
+            return 0
+
+    def post(self, alertname, node, fingerprint, status="firing"):
+        """Sends an Alertmanager webhook with one alert; asserts it was accepted."""
+        body = json.dumps({"version": "4", "status": status, "alerts": [{
+            "status": status, "fingerprint": fingerprint, "startsAt": "2026-11-26T10:00:00Z",
+            "labels": {"alertname": alertname, "node": node}}]}).encode()
+        req = urllib.request.Request(self.url + "/api/v1/alerts", data=body, method="POST")
+        assert urllib.request.urlopen(req, timeout=5).status == 200
+
+    def metric(self, name):
+        """The value of an unlabelled sample of the remediator's /metrics, or None."""
+        with urllib.request.urlopen(self.url + "/metrics", timeout=5) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith(name + " "):
+                    return float(line.split()[1])
+        return None
+
+    def read_log(self):
+        return open(os.path.join(self.cluster.dir, "log", "remediator.log")).read()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=15)
+
+
+def stop_all(*things):
+    """Stops what a test started (Prometheus, remediator, exporter; None for what did not
+    start), in that order."""
+    for t in things:
+        if t:
+            t.stop()
+
+
 class Prometheus:
     """A real Prometheus scraping the exporter every second with the bundled rules, each
     rule's `for:` shortened to 2s (a test cannot wait minutes)."""

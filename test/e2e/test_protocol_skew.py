@@ -6,16 +6,14 @@ slurm_up 0 and slurm_exporter_protocol_mismatch 1 for slurmctld and slurmdbd, mu
 SLURMExporterProtocolMismatch fires; one error line per daemon naming both releases and the
 fix, however many polls; libslurm's own lines once each, none raw on stderr. The remediator
 says the same once and keeps the alert it cannot act on."""
-import json
 import os
 import re
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (Cluster, Exporter, Prometheus, free_port, log, main, value,  # noqa
-                     wait_until)
+from harness import (Cluster, Exporter, Prometheus, Remediator, log, main, stop_all,  # noqa
+                     value, wait_until)
 
 
 def exporter_release(binary):
@@ -30,15 +28,10 @@ def one_cluster(args, prefix):
     ours = exporter_release(args.exporter)
     try:
         exporter = Exporter(args.exporter, cluster, "--slurm.poll-interval=1s", wait="healthy")
-        policy = os.path.join(cluster.dir, "etc", "policy.json")
-        json.dump({"dry_run": False, "rules": [{"alertname": "SLURMNodeNotResponding"}]},
-                  open(policy, "w"))
-        rport = free_port()
-        remediator = cluster.spawn("remediator", [
-            os.path.join(os.path.dirname(args.exporter), "slurm_remediator"),
-            "--policy.file=" + policy, "--audit.log=" + os.path.join(cluster.dir, "audit.jsonl"),
-            "--web.listen-address=127.0.0.1:%d" % rport, "--reconcile-interval=1s"])
-        prom = Prometheus(cluster, exporter.port, {"slurm_remediator": rport})
+        remediator = Remediator(args.exporter, cluster, {
+            "dry_run": False, "rules": [{"alertname": "SLURMNodeNotResponding"}]},
+            "--reconcile-interval=1s")
+        prom = Prometheus(cluster, exporter.port, {"slurm_remediator": remediator.port})
 
         def mismatch(m):
             return (value(m, "slurm_exporter_protocol_mismatch", daemon="slurmctld") == 1 and
@@ -53,23 +46,10 @@ def one_cluster(args, prefix):
             "slurm_munge_up 1" % (theirs, ours))
 
         # The remediator: an alert it cannot act on stays queued, said once.
-        body = json.dumps({"version": "4", "status": "firing", "alerts": [{
-            "status": "firing", "fingerprint": "skew0001", "startsAt": "2026-11-26T10:00:00Z",
-            "labels": {"alertname": "SLURMNodeNotResponding", "node": "n1"}}]}).encode()
-        req = urllib.request.Request("http://127.0.0.1:%d/api/v1/alerts" % rport, data=body,
-                                     method="POST")
-        wait_until("remediator up", lambda: urllib.request.urlopen(
-            "http://127.0.0.1:%d/-/ready" % rport, timeout=5).status == 200)
-        assert urllib.request.urlopen(req, timeout=5).status == 200
-
-        def rem_metric(name):
-            with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % rport, timeout=5) as r:
-                for line in r.read().decode().splitlines():
-                    if line.startswith(name + " "):
-                        return float(line.split()[1])
-        wait_until("remediator mismatch", lambda: rem_metric(
+        remediator.post("SLURMNodeNotResponding", "n1", "skew0001")
+        wait_until("remediator mismatch", lambda: remediator.metric(
             "slurm_remediator_protocol_mismatch") == 1, timeout=30)
-        assert rem_metric("slurm_remediator_queue_depth") == 1, "the alert waits, not lost"
+        assert remediator.metric("slurm_remediator_queue_depth") == 1, "the alert waits"
 
         # Alerts on a real Prometheus with the bundled rules (for: shortened to 2s).
         wait_until("SLURMExporterProtocolMismatch firing for both daemons and the remediator",
@@ -101,7 +81,7 @@ def one_cluster(args, prefix):
         log("%d polls: 2 error lines (release %s named: %s), %d libslurm lines, none raw"
             % (polls, theirs[:5], "yes" if learnt else "not learnable from this release",
                len(libslurm)))
-        rlog = open(os.path.join(cluster.dir, "log", "remediator.log")).read().splitlines()
+        rlog = remediator.read_log().splitlines()
         rerr = [ln for ln in rlog if "cannot read node states" in ln]
         assert len(rerr) == 1 and "level=error" in rerr[0] and "protocol mismatch" in rerr[0], rerr
         assert not [ln for ln in rlog if not ln.startswith("ts=")], "raw lines on stderr"
@@ -110,18 +90,11 @@ def one_cluster(args, prefix):
     except AssertionError:
         if exporter:
             log("exporter log:\n" + exporter.read_log()[-3000:])
-        rpath = os.path.join(cluster.dir, "log", "remediator.log")
-        if os.path.exists(rpath):
-            log("remediator log:\n" + open(rpath).read()[-3000:])
+        if remediator:
+            log("remediator log:\n" + remediator.read_log()[-3000:])
         raise
     finally:
-        if prom:
-            prom.stop()
-        if remediator:
-            remediator.terminate()
-            remediator.wait(timeout=15)
-        if exporter:
-            exporter.stop()
+        stop_all(prom, remediator, exporter)
         cluster.stop()
 
 

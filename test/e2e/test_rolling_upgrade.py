@@ -7,15 +7,14 @@ neither process is restarted: slurm_up and slurm_dbd_up come back, the controlle
 label changes, the jobs and the counters carry on (no reset), no protocol mismatch is ever
 reported, only the alerts an upgrade explains fire on a real Prometheus, and the remediator
 drains and resumes a node on the upgraded cluster."""
-import json
 import os
 import subprocess
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, Exporter, Prometheus, free_port, log, main, value, wait_until  # noqa
+from harness import (Cluster, Exporter, Prometheus, Remediator, log, main, stop_all,  # noqa
+                     value, wait_until)
 
 # What an upgrade explains (with every for: shortened to 2s): daemons restarting, the nodes
 # UNKNOWN between slurmctld's restart and their slurmd's next registration, nodes drained one
@@ -48,15 +47,10 @@ def test(args):
         for _ in range(2):
             cluster.sbatch("-p", "normal", "-n1", "-w", "n2", "--wrap", "true")
         exporter = Exporter(args.exporter, cluster, "--slurm.poll-interval=1s")
-        policy = os.path.join(cluster.dir, "etc", "policy.json")
-        json.dump({"dry_run": False, "rules": [{"alertname": "SLURMNodeNotResponding"}],
-                   "max_drained_fraction": 0.5, "max_partition_fraction": 1}, open(policy, "w"))
-        rport = free_port()
-        remediator = cluster.spawn("remediator", [
-            os.path.join(os.path.dirname(args.exporter), "slurm_remediator"),
-            "--policy.file=" + policy, "--audit.log=" + os.path.join(cluster.dir, "audit.jsonl"),
-            "--web.listen-address=127.0.0.1:%d" % rport, "--reconcile-interval=1s"])
-        prom = Prometheus(cluster, exporter.port, {"slurm_remediator": rport})
+        remediator = Remediator(args.exporter, cluster, {
+            "dry_run": False, "rules": [{"alertname": "SLURMNodeNotResponding"}],
+            "max_drained_fraction": 0.5, "max_partition_fraction": 1}, "--reconcile-interval=1s")
+        prom = Prometheus(cluster, exporter.port, {"slurm_remediator": remediator.port})
         m = wait_until("the first jobs observed", lambda: (lambda mm: mm if value(
             mm, "slurm_controller_info", cluster="democluster", version=old_version) == 1 and
             (value(mm, "slurm_job_wait_time_seconds_count", partition="normal") or 0) >= 3
@@ -156,17 +150,9 @@ def test(args):
         log("alerts that fired: %s" % ", ".join(sorted(fired)))
 
         # The remediator, never restarted, acts on the upgraded cluster.
-        def post(status):
-            body = json.dumps({"version": "4", "status": status, "alerts": [{
-                "status": status, "fingerprint": "upg00001", "startsAt": "2026-11-26T10:00:00Z",
-                "labels": {"alertname": "SLURMNodeNotResponding", "node": "n4"}}]}).encode()
-            req = urllib.request.Request("http://127.0.0.1:%d/api/v1/alerts" % rport, data=body,
-                                         method="POST")
-            assert urllib.request.urlopen(req, timeout=5).status == 200
-
-        post("firing")
+        remediator.post("SLURMNodeNotResponding", "n4", "upg00001")
         wait_until("remediator drains n4", lambda: node_state("n4") == "drained", timeout=30)
-        post("resolved")
+        remediator.post("SLURMNodeNotResponding", "n4", "upg00001", status="resolved")
         wait_until("remediator resumes n4", lambda: node_state("n4") == "idle", timeout=60)
         log("remediator drained and resumed n4 on Slurm %s without a restart" % new_version)
     except AssertionError:
@@ -174,13 +160,7 @@ def test(args):
             log("exporter log:\n" + exporter.read_log()[-3000:])
         raise
     finally:
-        if prom:
-            prom.stop()
-        if remediator:
-            remediator.terminate()
-            remediator.wait(timeout=15)
-        if exporter:
-            exporter.stop()
+        stop_all(prom, remediator, exporter)
         cluster.stop()
 
 
