@@ -351,13 +351,16 @@ Status LibSlurmClient::CtldFailure(std::string op, int code, double seconds) {
 
 Status LibSlurmClient::CredentialOrProtocol(Status rejection) {
   State& st = *state_;
-  if (!State::DbdSharesMunge()) return rejection;
-  if (st.dbd_peer == State::Peer::kUnknown) {
-    std::vector<std::string> kept = std::move(st.lines);
-    LoadDbdStats();  // learns st.dbd_peer
-    st.lines = std::move(kept);
+  State::Peer dbd = State::Peer::kUnknown;  // slurmdbd's answer tells only through one munged
+  if (State::DbdSharesMunge()) {
+    if (st.dbd_peer == State::Peer::kUnknown) {
+      std::vector<std::string> kept = std::move(st.lines);
+      LoadDbdStats();  // learns st.dbd_peer
+      st.lines = std::move(kept);
+    }
+    dbd = st.dbd_peer;
   }
-  switch (st.dbd_peer) {
+  switch (dbd) {
     case State::Peer::kAccepts:
       return Status::Error(
           rejection.op(),
@@ -373,7 +376,18 @@ Status LibSlurmClient::CredentialOrProtocol(Status rejection) {
                                            "build's protocol"),
                            kProtocolMismatchCode);
     default:
-      return rejection;
+      // Nothing tells the two apart (slurmctld up to 23.11 closes the connection on either,
+      // and slurmdbd 22.05 answers both as a credential failure): say both.
+      return Status::Error(
+          rejection.op(),
+          fmt::format(
+              "{}: slurmctld closed the connection without an answer: it rejected our "
+              "munge credential (a key that differs from the cluster's), or its Slurm "
+              "release does not accept this build's protocol (libslurm {}, accepted by "
+              "slurmctld {})",
+              rejection.message(), OurVersion(),
+              slurm_protocol::AcceptingServers(slurm_protocol::ProtocolOfRelease(OurSeries()))),
+          rejection.code());
   }
 }
 

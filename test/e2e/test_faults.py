@@ -10,11 +10,13 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Cluster, Exporter, log, main, rss_kib, value, wait_until  # noqa: E402
+from harness import (Cluster, Exporter, free_port, log, main, rss_kib, value,  # noqa: E402
+                     wait_until)
 
 
 def start_error(binary, env, *args):
-    r = subprocess.run([binary, "--web.listen-address=127.0.0.1:0"] + list(args), env=env,
+    r = subprocess.run([binary, "--web.listen-address=127.0.0.1:%d" % free_port()] + list(args),
+                       env=env,
                        capture_output=True, text=True, timeout=60)
     return r.returncode, r.stderr
 
