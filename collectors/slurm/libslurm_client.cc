@@ -108,9 +108,12 @@ bool IsAuthRejection(int code, double latency_seconds) {
       (code >= ESLURM_AUTH_CRED_INVALID && code <= ESLURM_AUTH_UNPACK)) {
     return true;
   }
+  // (A 23.02 libslurm reads what a 26.05 slurmctld does to its request as an unexpected
+  // message: no answer either.)
   const bool no_reply = code == SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR ||
                         code == SLURM_COMMUNICATIONS_RECEIVE_ERROR ||
-                        code == SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT;
+                        code == SLURM_PROTOCOL_SOCKET_ZERO_BYTES_SENT ||
+                        code == SLURM_UNEXPECTED_MSG_ERROR;
   return no_reply && latency_seconds < 1.0;
 }
 
