@@ -101,6 +101,8 @@ fuzz_run() {
 # shellcheck source=scripts/lib/slurm-releases.sh
 . scripts/lib/slurm-releases.sh
 read -r -a versions <<<"${SLURM_TEST_VERSIONS-23.11 26.05}"
+# Cross-release e2e pairs from these releases only, cached or not elsewhere on the machine.
+export SLURM_CROSS_SERIES="22.05 ${versions[*]}"
 slurm_builds() {  # each one prints how long it took, or that it was in the cache already
   local v
   for v in "${versions[@]}"; do scripts/slurm-build.sh "$v" || return 1; done

@@ -18,8 +18,13 @@ slurm_accepts() {
 }
 
 # The prefix of a series already built (22.05: Debian's, in /usr), or nothing (status 1).
+# $SLURM_CROSS_SERIES, when set, limits the series that count (CI sets it, so that its
+# cross-release tests are the same whatever else the machine has built).
 slurm_cached() {
   local p
+  if [ -n "${SLURM_CROSS_SERIES:-}" ] && [[ " $SLURM_CROSS_SERIES " != *" $1 "* ]]; then
+    return 1
+  fi
   if [ "$1" = 22.05 ]; then echo /usr; return 0; fi
   p=$(ls -d "${SLURM_CACHE:-/var/cache/slurm-exporter/slurm}/$1".*/.slurm-build-complete \
         2>/dev/null | sort -V | tail -n1)
