@@ -76,7 +76,8 @@ for v in "${versions[@]}"; do
   fi
   log=$dir/ctest-versions.log
   set +e
-  ctest --test-dir "$dir" --output-on-failure -j"$jobs" -L "$labels" 2>&1 | tee "$log"
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs" -L "$labels" \
+    --output-log "$dir/ctest-versions-full.log" 2>&1 | tee "$log"
   set -e
   line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n1 || true)
   if [ -z "$line" ]; then
@@ -89,7 +90,8 @@ for v in "${versions[@]}"; do
   # Tests skipped for a feature the release lacks say why on a "SKIP:" line (CTest's
   # SKIP_RETURN_CODE); those that check a feature's absence pass, saying so on "ABSENT:" lines.
   s=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* \*\*\*Skipped' "$log" || true)
-  reasons=$(grep -hoE '(SKIP|ABSENT): .*' "$log" | sed 's/|/\//g' | sort -u | paste -sd ';' - || true)
+  reasons=$(grep -hoE '(SKIP|ABSENT): .*' "$dir/ctest-versions-full.log" | sed 's/|/\//g' |
+            sort -u | paste -sd ';' - || true)
   p=$((t - f - s))
   total_passed=$((total_passed + p)); total_failed=$((total_failed + f)); total_tests=$((total_tests + t - s))
   [ "$f" = 0 ] || failed_any=1
