@@ -210,9 +210,6 @@ struct LibSlurmClient::State {
     }
     return SlurmErrorCode(std::move(op), code);
   }
-  Status LastFailure(std::string op, std::string_view daemon) const {
-    return Failure(std::move(op), err, daemon);
-  }
 
   // Whether slurmdbd authenticates our requests through the same munged as slurmctld does:
   // AccountingStoragePass names the munge socket of the slurmdbd connection, AuthInfo that of
