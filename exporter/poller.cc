@@ -301,6 +301,18 @@ void Poller::PollOnce() {
   for (const auto& s : sources) {
     if (s.attempted) LogOnChange("source", s.name, *s.status);
   }
+  // The munge probe loads even when munged fails the round trip (slurm_munge_up 0): say that
+  // too, once per change, naming the socket.
+  if (snap->munge.fresh() && snap->munge.data) {
+    const MungeStatus& m = *snap->munge.data;
+    LogOnChange("munge", m.socket,
+                m.ok ? Status::Ok()
+                     : Status::Error("munge round trip",
+                                     fmt::format("{}; check that munged runs and that this "
+                                                 "process can reach its socket {}",
+                                                 m.message, m.socket),
+                                     m.error_code));
+  }
   // A collector that fails because its source did is said once, by the source's line.
   for (const auto& o : outcomes) {
     const bool as_source = std::any_of(std::begin(sources), std::end(sources), [&](const auto& s) {

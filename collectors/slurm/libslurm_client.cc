@@ -202,6 +202,15 @@ struct LibSlurmClient::State {
   // do.
   Status Failure(std::string op, int code, std::string_view daemon) const {
     const slurm_protocol::Evidence ev = slurm_protocol::ScanLog(lines);
+    if (!ev.local_credential.empty()) {
+      return Status::Error(
+          std::move(op),
+          fmt::format("{}: our munged gave no credential, so the request never "
+                      "reached {}: {}; check that munged runs and that this "
+                      "process can reach AuthInfo's socket",
+                      SlurmErrorCode("", code).message(), daemon, ev.local_credential),
+          code);
+    }
     if (code == SLURM_PROTOCOL_VERSION_ERROR || ev.mismatch) {
       return Status::Error(
           std::move(op),
@@ -343,6 +352,8 @@ Result<ControllerPing> LibSlurmClient::Ping() {
 Status LibSlurmClient::CtldFailure(std::string op, int code, double seconds) {
   Status why = state_->Failure(std::move(op), code, "slurmctld");
   if (why.code() == kProtocolMismatchCode || !IsAuthRejection(code, seconds)) return why;
+  // Our own munged gave no credential: slurmctld never saw the request.
+  if (!slurm_protocol::ScanLog(state_->lines).local_credential.empty()) return why;
   // slurmctld refused us without saying why (IsAuthRejection). When slurmdbd authenticates our
   // requests through the same munged and accepts them, the munge key is not the reason:
   // slurmctld does not accept this build's protocol (a build newer than slurmctld, say).

@@ -95,6 +95,10 @@ Evidence ScanLog(const std::vector<std::string>& lines) {
     if (line.find("PersistInit msg: Message receive failure") != std::string::npos) {
       e.mismatch = true;
     }
+    static constexpr std::string_view kEncode = "Munge encode failed: ";
+    if (auto at = line.find(kEncode); at != std::string::npos && e.local_credential.empty()) {
+      e.local_credential = line.substr(at + kEncode.size());
+    }
   }
   return e;
 }

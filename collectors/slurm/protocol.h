@@ -28,10 +28,14 @@ std::string AcceptingServers(int protocol);
 struct Evidence {
   bool mismatch = false;  // the peer refused our protocol, or we refused its
   int peer_protocol = 0;  // the peer's protocol number when a line names it, else 0
+  // Why our own munged gave no credential ("Munge encode failed: <why>"), else empty: the
+  // request never left this host.
+  std::string local_credential;
 };
 // Scans lines such as "slurm_receive_msg: [h:6817] Invalid Protocol Version 10752 ...",
 // "unpack_header: protocol_version 9728 not supported", "Incompatible versions of client
-// and server code" and slurmdbd 24.05's "Sending PersistInit msg: Message receive failure".
+// and server code" and slurmdbd 24.05's "Sending PersistInit msg: Message receive failure";
+// and libslurm's own "Munge encode failed: ..." (local_credential).
 Evidence ScanLog(const std::vector<std::string>& lines);
 
 }  // namespace slurm_exporter::slurm_protocol

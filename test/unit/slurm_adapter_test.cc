@@ -358,6 +358,21 @@ TEST(SlurmProtocolTest, EvidenceInLibslurmLines) {
   EXPECT_FALSE(e.mismatch);
   e = ScanLog({"error: Unable to contact slurm controller (connect failure)"});
   EXPECT_FALSE(e.mismatch);
+  EXPECT_EQ(e.local_credential, "");
+}
+
+TEST(SlurmProtocolTest, OurOwnMungedGivingNoCredential) {
+  // What libslurm logs when AuthInfo's socket is missing (a munge sidecar that does not share
+  // its socket): the request never left this host, whatever slurmctld would have said.
+  auto e = slurm_protocol::ScanLog(
+      {"error: If munged is up, restart with --num-threads=10",
+       "error: Munge encode failed: Failed to access \"/run/munge/munge.socket.2\": No such "
+       "file or directory (Did you start munged?)",
+       "error: slurm_send_node_msg: auth_g_create: REQUEST_PING has authentication error"});
+  EXPECT_FALSE(e.mismatch);
+  EXPECT_EQ(e.local_credential,
+            "Failed to access \"/run/munge/munge.socket.2\": No such file or directory (Did you "
+            "start munged?)");
 }
 
 }  // namespace
