@@ -7,6 +7,9 @@ slurmctld RPCs per minute with 1 and 5 scrapers; and the CLI commands a CLI-pars
 forks per scrape, as ratios. Never pass/fail: it prints figures (and which targets hold).
 
 usage: test/bench/scale_bench.py [--ghost-nodes 10000] [--jobs 100000] [--build DIR]
+                                [--slurm PREFIX]
+--slurm runs the cluster on, and builds against, the Slurm installed in PREFIX (for example
+$(scripts/slurm-build.sh --prefix 26.05)); the default is Debian's in /usr.
 """
 import argparse
 import os
@@ -73,13 +76,17 @@ def main():
     ap.add_argument("--ghost-nodes", type=int, default=10000)
     ap.add_argument("--jobs", type=int, default=100000)
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "bench"))
+    ap.add_argument("--slurm", help="Slurm prefix (default: Debian's, /usr)")
     ap.add_argument("--window", type=int, default=30, help="seconds per RPC-rate window")
     args = ap.parse_args()
 
     subprocess.run([os.path.join(ROOT, "scripts", "install-deps.sh")], check=True)
-    subprocess.run(["cmake", "-S", ROOT, "-B", args.build, "-DCMAKE_BUILD_TYPE=Release",
-                    "-DSLURM_EXPORTER_BENCHMARKS=ON", "-DSLURM_EXPORTER_TESTS=OFF"],
-                   check=True, stdout=subprocess.DEVNULL)
+    configure = ["cmake", "-S", ROOT, "-B", args.build, "-DCMAKE_BUILD_TYPE=Release",
+                 "-DSLURM_EXPORTER_BENCHMARKS=ON", "-DSLURM_EXPORTER_TESTS=OFF"]
+    if args.slurm:
+        configure.append("-DCMAKE_PREFIX_PATH=" + os.path.abspath(args.slurm))
+        os.environ["SLURM_PREFIX"] = os.path.abspath(args.slurm)  # the cluster's daemons
+    subprocess.run(configure, check=True, stdout=subprocess.DEVNULL)
     subprocess.run(["cmake", "--build", args.build, "-j", str(os.cpu_count() or 2), "--target",
                     "slurm_exporter", "bench_bare_client", "bench_submit_held"], check=True,
                    stdout=subprocess.DEVNULL)
@@ -92,7 +99,8 @@ def main():
         t0 = time.monotonic()
         cluster = Cluster(ghosts=args.ghost_nodes, with_db=False,
                           extra=["--max-jobs", str(args.jobs + 10000)])
-        print("cluster with %d nodes up in %.1fs" % (args.ghost_nodes + 4, cluster.start_seconds))
+        print("cluster with %d nodes up in %.1fs, Slurm %s" % (
+            args.ghost_nodes + 4, cluster.start_seconds, cluster.env.get("SLURM_VERSION", "?")))
         t0 = time.monotonic()
         out = subprocess.run([os.path.join(args.build, "bench_submit_held"), str(args.jobs),
                               "normal,debug,gpu"], env=cluster.env, capture_output=True,
