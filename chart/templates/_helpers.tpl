@@ -40,7 +40,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - name: munge-key
   image: {{ include "slurm-exporter.image" . }}
   imagePullPolicy: {{ .Values.image.pullPolicy }}
-  command: ["sh", "-c", "cp /munge-secret/munge.key /etc/munge/munge.key && chmod 0400 /etc/munge/munge.key"]
+  # install replaces a key left by an earlier start of the pod (cp cannot open its 0400 file).
+  command: ["install", "-m", "0400", "/munge-secret/munge.key", "/etc/munge/munge.key"]
   securityContext:
     {{- toYaml .Values.securityContext | nindent 4 }}
     runAsUser: {{ .Values.munge.uid }}
