@@ -3,7 +3,7 @@
 # real local cluster (test/image/test_image.py).
 #
 # usage: scripts/image.sh build [--slurm VERSION] [--base IMAGE] [--tag TAG]
-#        scripts/image.sh test  [--slurm VERSION]
+#        scripts/image.sh test  [--slurm VERSION]  (test/image/: the image, then the chart's pods)
 #        scripts/image.sh base  (make the local Debian 12 base image, if missing)
 #        scripts/image.sh podman ARGS...  (podman with this script's settings)
 #
@@ -47,7 +47,7 @@ pm() {
 
 ensure_tools() {
   local missing=() p
-  for p in podman runc debootstrap uidmap slirp4netns; do
+  for p in podman runc catatonit debootstrap uidmap slirp4netns; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -127,7 +127,14 @@ test_image() {
     esac
   done
   tag=$(build --slurm "$slurm" | tail -n1)
-  IMAGE=$tag IMAGE_PODMAN="$0 podman" python3 test/image/test_image.py
+  if [ "$(series_of "$slurm")" != 22.05 ]; then  # the cluster of the tests runs that release
+    SLURM_PREFIX=$(scripts/slurm-build.sh "$slurm" | tail -n1)
+    export SLURM_PREFIX
+  fi
+  local rc=0
+  IMAGE=$tag IMAGE_PODMAN="$0 podman" python3 test/image/test_image.py || rc=1
+  IMAGE=$tag IMAGE_PODMAN="$0 podman" python3 test/image/test_kube.py || rc=1
+  return $rc
 }
 
 [ $# -ge 1 ] || usage
