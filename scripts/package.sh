@@ -39,6 +39,7 @@ build() {
   echo "$deb"
 }
 
+scripts/install-deps.sh >&2
 case $cmd in
   build) build ;;
   test)

@@ -7,7 +7,10 @@
 # $SLURM_TEST_VERSIONS (default: 23.11, the runbook's, and 26.05, the newest), built from
 # ../shared/slurm-src into a cache outside the repository (scripts/slurm-build.sh). Those builds
 # also give the 22.05 build its cross-release e2e tests: clusters that refuse its protocol and
-# an in-place upgrade to a later release.
+# an in-place upgrade to a later release. What is shipped runs too: the container image built
+# with podman and run against a real cluster, the chart's pods under `podman kube play`
+# (scripts/image.sh test), and the Debian package installed, run and purged
+# (scripts/package.sh test).
 #
 # usage: scripts/test.sh [--quick]   (--quick: skip the sanitizer builds)
 set -euo pipefail
@@ -15,6 +18,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 quick=0
 [ "${1:-}" = "--quick" ] && quick=1
+started=$(date +%s)
 jobs=$(nproc 2>/dev/null || echo 2)
 
 scripts/install-deps.sh
@@ -37,14 +41,16 @@ record() {  # record NAME LOGFILE RC
 }
 step() {  # step NAME CMD... : runs CMD, tees its output, records the result
   local name=$1; shift
-  local logf
+  local logf t0
   logf=$(mktemp)
   echo "=== $name"
+  t0=$(date +%s)
   set +e
   "$@" 2>&1 | tee "$logf"
   local rc=${PIPESTATUS[0]}
   set -e
   record "$name" "$logf" "$rc"
+  summary[-1]+=" ($(($(date +%s) - t0)) s)"
   rm -f "$logf"
   return 0
 }
@@ -112,8 +118,10 @@ step "format" format_check
 step "no-cli" no_cli_check
 [ ${#versions[@]} -eq 0 ] || step "slurm-builds" slurm_builds
 mapfile -t cross < <(cross_release_args 22.05)
-step "build" build build/release "${cross[@]}"
+step "build" build build/release -DSLURM_EXPORTER_DEB=ON "${cross[@]}"
 step "tests" ctest --test-dir build/release --output-on-failure -j"$jobs"
+step "image" scripts/image.sh test
+step "package" scripts/package.sh test --build build/release
 
 if [ $quick = 0 ]; then
   export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1"
@@ -134,5 +142,5 @@ fi
 echo
 echo "=== summary"
 for s in "${summary[@]}"; do echo "  $s"; done
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed in $(($(date +%s) - started)) s"
 [ "$failed" = 0 ]
