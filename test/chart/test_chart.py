@@ -152,6 +152,23 @@ def main():
     ep = sm["spec"]["endpoints"][0]
     check("ServiceMonitor scrapes over HTTPS with the given tlsConfig",
           ep.get("scheme") == "https" and ep["tlsConfig"]["serverName"] == "slurm-exporter")
+    # Slurm 25.11+ resolves no rights for the user nobody (src/common/uid.c): a remediator that
+    # acts, as uid 65534, on such a release is refused at render time; another uid renders.
+    nobody = helm("template", "x", CHART, "--set", "remediator.enabled=true", "--set",
+                  "remediator.dryRun=false", ok=False)
+    check("remediator acting as nobody on Slurm 25.11+: a clear error",
+          nobody.returncode != 0 and "remediator.runAsUser" in nobody.stderr)
+    admin = helm("template", "x", CHART, "--set", "remediator.enabled=true", "--set",
+                 "remediator.dryRun=false", "--set", "remediator.runAsUser=64030", ok=False)
+    rem = [d for d in yaml.safe_load_all(admin.stdout) if d and d["kind"] == "Deployment"
+           and "remediator" in d["metadata"]["name"]]
+    check("remediator.runAsUser is the remediator container's user",
+          admin.returncode == 0 and rem and [c["securityContext"]["runAsUser"] for c in
+          rem[0]["spec"]["template"]["spec"]["containers"] if c["name"] == "remediator"] ==
+          [64030])
+    old = helm("template", "x", CHART, "--set", "remediator.enabled=true", "--set",
+               "remediator.dryRun=false", "--set", "image.slurmVersion=25.05", ok=False)
+    check("remediator as nobody on Slurm 25.05 renders", old.returncode == 0)
     no_secret = helm("template", "x", CHART, "--set", "exporter.tls.enabled=true", ok=False)
     check("tls.enabled without tls.secretName: a clear error",
           no_secret.returncode != 0 and "tls.secretName" in no_secret.stderr)
