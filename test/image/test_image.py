@@ -49,10 +49,10 @@ class Container:
     """One detached container of IMAGE, as the chart's securityContext runs it, on the host
     network. stop() removes it by id."""
 
-    def __init__(self, name, command, mounts=(), entrypoint=None, env=None):
+    def __init__(self, name, command, mounts=(), entrypoint=None, env=None, user=UID):
         args = ["run", "-d", "--name", "slurm-exporter-test-%d-%s" % (os.getpid(), name),
                 "--network", "host", "--read-only",
-                "--user", "%d:%d" % (UID, UID), "--cap-drop", "ALL",
+                "--user", "%d:%d" % (user, user), "--cap-drop", "ALL",
                 "--security-opt", "no-new-privileges",
                 "--tmpfs", "/tmp:rw,size=16m"]
         for m in mounts:
@@ -236,9 +236,19 @@ def webhook(port, status, node):
         return r.status
 
 
+def admin_user(cluster):
+    """(name, uid) of the user the remediator acts as: the host's "slurm" (the SlurmUser of
+    Debian's packages), given AdminLevel=Admin. Not nobody: Slurm 25.11 and later never resolve
+    nobody's name, so nobody can hold no AdminLevel (src/common/uid.c)."""
+    import pwd
+    cluster.run("sacctmgr", "-i", "add", "user", "slurm", "account=root", "adminlevel=admin")
+    return "slurm", pwd.getpwnam("slurm").pw_uid
+
+
 def test_remediator(cluster, setup, run, started):
-    # Draining needs root, the SlurmUser or AdminLevel=Admin: the image's user gets Admin.
-    cluster.run("sacctmgr", "-i", "add", "user", "nobody", "account=root", "adminlevel=admin")
+    # Draining needs root, the SlurmUser or AdminLevel=Admin.
+    name, uid = admin_user(cluster)
+    os.chown(setup.audit, uid, uid)
     policy = {"dry_run": False, "rules": [{"alertname": "SLURMNodeNotResponding",
                                            "matchers": {"remediation": "drain"}}],
               "max_drained_nodes": 2, "max_drained_fraction": 0.5,
@@ -252,7 +262,7 @@ def test_remediator(cluster, setup, run, started):
         "--web.listen-address=127.0.0.1:%d" % port, "--slurm.conf=/etc/slurm/slurm.conf",
         "--reconcile-interval=1s"], entrypoint="slurm_remediator", mounts=[
         "%s:/etc/slurm:ro" % setup.etc, "%s:%s:ro" % (run, SOCKET_DIR),
-        "%s:/var/lib/slurm-remediator" % setup.audit])
+        "%s:/var/lib/slurm-remediator" % setup.audit], user=uid)
     started.append(c)
     wait_until("remediator ready",
                lambda: get("http://127.0.0.1:%d/-/ready" % port)[0] == 200, timeout=30)
@@ -265,7 +275,8 @@ def test_remediator(cluster, setup, run, started):
     wait_until("n2 resumed", lambda: "DRAIN" not in node_state(cluster, "n2")[0], timeout=30)
     audit = open(os.path.join(setup.audit, "audit.jsonl")).read()
     assert '"drain"' in audit and '"resume"' in audit, audit
-    log("remediator container: drained n2 (%s) and resumed it; audit log on the volume" % reason)
+    log("remediator container as %s (uid %d, AdminLevel=Admin): drained n2 (%s) and resumed "
+        "it; audit log on the volume" % (name, uid, reason))
 
 
 def wait_log(container, pattern, what):

@@ -30,8 +30,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "test", "chart"))
 import test_chart  # noqa: E402  (helm from the npm registry, as the chart tests get it)
-from test_image import (IMAGE, PODMAN, SOCKET_DIR, Setup, check_serves_cluster, get,  # noqa: E402
-                        node_state, podman)
+from test_image import (IMAGE, PODMAN, SOCKET_DIR, Setup, admin_user,  # noqa: E402
+                        check_serves_cluster, get, node_state, podman)
 from harness import Cluster, free_port, log, wait_until  # noqa: E402
 import urllib.request  # noqa: E402
 import json  # noqa: E402
@@ -40,7 +40,7 @@ TOKEN = "kube-play-token-for-tests"
 KINDS = ("Deployment", "ConfigMap", "Secret", "PersistentVolumeClaim")
 
 
-def render(setup, exporter_port, remediator_port, release):
+def render(setup, exporter_port, remediator_port, release, admin_uid):
     repo, tag = IMAGE.rsplit(":", 1)
     values = {
         "image": {"repository": "localhost/" + repo.split("/")[-1], "tag": tag,
@@ -55,6 +55,7 @@ def render(setup, exporter_port, remediator_port, release):
         "exporter": {"port": exporter_port, "pollInterval": "2s",
                      "extraArgs": ["--web.listen-address=127.0.0.1:%d" % exporter_port]},
         "remediator": {"enabled": True, "port": remediator_port, "dryRun": False,
+                       "runAsUser": admin_uid, "runAsGroup": admin_uid,
                        "extraArgs": ["--web.listen-address=127.0.0.1:%d" % remediator_port],
                        "persistence": {"enabled": True}, "authToken": {"value": TOKEN},
                        "policy": {"rules": [{"alertname": "SLURMNodeNotResponding",
@@ -91,9 +92,10 @@ def render(setup, exporter_port, remediator_port, release):
                     action = c.get(probe, {}).get("httpGet") or c.get(probe, {}).get("tcpSocket")
                     if action and action["port"] in ports:
                         action["port"] = ports[action["port"]]
+            fs_group = pod.get("securityContext", {}).get("fsGroup", 0)
             for v in pod["volumes"]:
                 as_host_path(v, objects, setup.mkdir("vol-" + d["metadata"]["name"], 0o755),
-                             pod.get("securityContext", {}).get("fsGroup", 0))
+                             reader_group(pod, v["name"], fs_group))
     path = os.path.join(setup.dir, "pods.yaml")
     with open(path, "w") as f:
         yaml.safe_dump_all(docs, f)
@@ -101,6 +103,16 @@ def render(setup, exporter_port, remediator_port, release):
         ", ".join("%s/%s" % (d["kind"], d["metadata"]["name"]) for d in docs),
         "/".join(KINDS), ", ".join(skipped)))
     return path, docs
+
+
+def reader_group(pod, volume, fs_group):
+    """The group that reads a volume's files. The kubelet gives every container the pod's
+    fsGroup as a supplementary group; podman 4.3 does not, so the files get the group of the
+    containers that mount the volume (runAsGroup) when they agree on one, else the fsGroup."""
+    groups = {c.get("securityContext", {}).get("runAsGroup", fs_group)
+              for c in pod.get("initContainers", []) + pod["containers"]
+              if any(m["name"] == volume for m in c.get("volumeMounts", []))}
+    return groups.pop() if len(groups) == 1 else fs_group
 
 
 def as_host_path(volume, objects, root, fs_group):
@@ -171,12 +183,12 @@ def check_security(pods):
             assert running, "%s/%s is not running" % (pod, c["name"])
             k = kernel_view(cid)
             name = c["name"]
-            assert k["uid"] == 65534, "%s/%s runs as uid %d" % (pod, name, k["uid"])
+            user = c.get("securityContext", {}).get("runAsUser")
+            assert k["uid"] == (user or 65534), "%s/%s runs as uid %d" % (pod, name, k["uid"])
             assert k["cap_eff"] == 0 and k["cap_bnd"] == 0, "%s/%s capabilities %s" % (
                 pod, name, k)
             assert k["no_new_privs"], "%s/%s may gain privileges" % (pod, name)
             assert k["read_only"], "%s/%s root file system is writable" % (pod, name)
-            user = c.get("securityContext", {}).get("runAsUser")
             log("%s/%s: uid %d (%s), no capabilities, NoNewPrivs, read-only root" % (
                 pod, name, k["uid"], "container runAsUser" if user else
                 "the image's USER: podman 4.3 ignores the pod's runAsUser"))
@@ -223,10 +235,9 @@ def main():
     release = "kp%d" % os.getpid()
     try:
         setup = Setup(cluster)
-        cluster.run("sacctmgr", "-i", "add", "user", "nobody", "account=root",
-                    "adminlevel=admin")
+        _, admin_uid = admin_user(cluster)
         eport, rport = free_port(), free_port()
-        path, docs = render(setup, eport, rport, release)
+        path, docs = render(setup, eport, rport, release, admin_uid)
         out = subprocess.run(PODMAN + ["kube", "play", path], capture_output=True, text=True)
         log("podman kube play: rc %d %s" % (out.returncode, (out.stderr or "").strip()[-500:]))
         assert out.returncode == 0, "podman kube play failed: " + out.stderr
