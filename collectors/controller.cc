@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <string_view>
+#include <unordered_map>
+
+#include "collectors/nodes.h"
+
 namespace slurm_exporter {
 namespace {
 
@@ -233,6 +238,45 @@ Status LicensesCollector::Collect(const Snapshot& snapshot, MetricSink& out) con
   return SourceStatus(src, "resources");
 }
 
+namespace {
+
+// slurm_reservation_nodes{reservation,state}: the reservation's nodes by primary state, from the
+// node table (as slurm_partition_nodes). Without a node table, all its nodes count as unknown
+// so that the sum by reservation stays Slurm's NodeCnt.
+void ReservationNodesByState(const std::vector<Reservation>& resv,
+                             const Source<ClusterNodes>& nodes, MetricSink& out) {
+  out.Gauge("slurm_reservation_nodes",
+            "Nodes of the reservation by primary state (as slurm_nodes_<state>); the sum by "
+            "reservation is its node count.");
+  std::unordered_map<std::string_view, uint32_t> index;
+  if (nodes.data) {
+    index.reserve(nodes.data->nodes.size());
+    for (uint32_t i = 0; i < nodes.data->nodes.size(); ++i) {
+      index.emplace(nodes.data->nodes[i].name, i);
+    }
+  }
+  for (const auto& r : resv) {
+    NodeStateCounts counts;
+    if (nodes.data) {
+      std::vector<uint32_t> members;
+      members.reserve(r.nodes.size());
+      for (const auto& n : r.nodes) {
+        if (auto it = index.find(n); it != index.end()) members.push_back(it->second);
+      }
+      counts = CountNodeStates(*nodes.data, &members);
+    }
+    counts.by_state[static_cast<size_t>(PrimaryState::kUnknown)] +=
+        r.node_count > counts.total ? r.node_count - counts.total : 0;
+    for (size_t i = 0; i < kPrimaryStateCount; ++i) {
+      out.Add(counts.by_state[i],
+              {{"reservation", r.name},
+               {"state", std::string(PrimaryStateName(static_cast<PrimaryState>(i)))}});
+    }
+  }
+}
+
+}  // namespace
+
 Status ReservationsCollector::Collect(const Snapshot& snapshot, MetricSink& out) const {
   const auto& src = snapshot.resources;
   if (!src.data) return SourceStatus(src, "resources");
@@ -250,8 +294,9 @@ Status ReservationsCollector::Collect(const Snapshot& snapshot, MetricSink& out)
   }
   out.Gauge("slurm_reservation_active", "1 while the reservation is in its time window.");
   for (const auto& r : resv) out.Add(active(r) ? 1 : 0, {{"reservation", r.name}});
-  out.Gauge("slurm_reservation_nodes", "Nodes in the reservation.");
-  for (const auto& r : resv) out.Add(r.node_count, {{"reservation", r.name}});
+  ReservationNodesByState(resv, snapshot.nodes, out);
+  out.Gauge("slurm_reservation_cores", "Cores the reservation holds (its CoreCnt).");
+  for (const auto& r : resv) out.Add(r.core_count, {{"reservation", r.name}});
   out.Gauge("slurm_reservation_start_time_seconds", "Unix start time of the reservation.");
   for (const auto& r : resv) {
     out.Add(static_cast<double>(r.start_time), {{"reservation", r.name}});

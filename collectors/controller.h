@@ -43,8 +43,9 @@ SLURM_EXPORTER_SIMPLE_COLLECTOR(MungeCollector, "munge",
 SLURM_EXPORTER_SIMPLE_COLLECTOR(LicensesCollector, "licenses", "Licenses: total, used, free",
                                 kSourceResources, true);
 SLURM_EXPORTER_SIMPLE_COLLECTOR(ReservationsCollector, "reservations",
-                                "Reservations, their nodes and times; nodes in MAINT reservations",
-                                kSourceResources, true);
+                                "Reservations, their nodes by state, cores and times; nodes in "
+                                "MAINT reservations",
+                                kSourceResources | kSourceNodes, true);
 
 #undef SLURM_EXPORTER_SIMPLE_COLLECTOR
 

@@ -232,6 +232,7 @@ struct Reservation {
   std::string name;
   std::vector<std::string> nodes;
   uint32_t node_count = 0;
+  uint32_t core_count = 0;  // cores Slurm holds for it (CoreCnt; all cores of its nodes if whole)
   int64_t start_time = 0, end_time = 0;
   bool maint = false;
   std::string partition;

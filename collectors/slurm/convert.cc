@@ -376,6 +376,7 @@ Reservation ConvertReservation(const reserve_info_t& r) {
   out.name = Str(r.name);
   out.nodes = ExpandHostlist(r.node_list);
   out.node_count = r.node_cnt;
+  out.core_count = r.core_cnt;
   out.start_time = static_cast<int64_t>(r.start_time);
   out.end_time = static_cast<int64_t>(r.end_time);
   out.maint = (r.flags & RESERVE_FLAG_MAINT) != 0;

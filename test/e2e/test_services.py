@@ -88,6 +88,27 @@ def compare_licenses(cluster, exporter):
     return c
 
 
+def compare_reservations(cluster, exporter):
+    """slurm_reservation_nodes{state} against the sinfo state of each of the reservation's nodes
+    (scontrol show res), and slurm_reservation_cores against its CoreCnt."""
+    m = exporter.metrics()
+    c = Checks()
+    for line in cluster.run("scontrol", "show", "reservation", "-o").splitlines():
+        f = dict(re.findall(r"(\w+)=(\S+)", line))
+        name = f["ReservationName"]
+        want = {}
+        for node in cluster.run("scontrol", "show", "hostnames", f["Nodes"]).split():
+            state = cluster.run("sinfo", "-h", "-N", "-n", node, "-o", "%T").split()[0]
+            state = state.rstrip("*~#!%$@^-")
+            want[state] = want.get(state, 0) + 1
+        got = {dict(k[1])["state"]: v for k, v in m.items()
+               if k[0] == "slurm_reservation_nodes" and dict(k[1])["reservation"] == name and v}
+        c.eq("reservation %s nodes by state" % name, got, want)
+        c.eq("reservation %s cores" % name, value(m, "slurm_reservation_cores", reservation=name),
+             float(f["CoreCnt"]))
+    return c
+
+
 def db_threads(cluster):
     out = subprocess.run(["mariadb", "--no-defaults", "--socket=" + cluster.env["SLURM_DB_SOCKET"],
                           "-uroot", "-N", "-e", "SHOW GLOBAL STATUS LIKE 'Threads_connected'"],
@@ -102,6 +123,11 @@ def test(args):
     try:
         cluster.run("scontrol", "create", "reservation", "ReservationName=maint1",
                     "StartTime=now", "Duration=60", "Nodes=n4", "Flags=MAINT", "Users=root")
+        # Two days ahead (past any job's time limit here): nodes of several states, no effect on
+        # the jobs below. n2 drained first.
+        cluster.run("scontrol", "update", "NodeName=n2", "State=DRAIN", "Reason=e2e")
+        cluster.run("scontrol", "create", "reservation", "ReservationName=later2",
+                    "StartTime=now+2days", "Duration=60", "Nodes=n1,n2", "Users=root")
         cluster.sbatch("-p", "normal", "-n1", "-L", "matlab:2", "--wrap", "sleep 600")
         my_cnf = os.path.join(cluster.dir, "etc", "exporter-my.cnf")
         exporter = Exporter(args.exporter, cluster, "--slurm.poll-interval=1s",
@@ -123,6 +149,9 @@ def test(args):
             exporter.metrics(), "slurm_license_used", license="matlab") == 2)
         c = wait_checks("licenses equal scontrol", lambda: compare_licenses(cluster, exporter))
         log("licenses: %d checks equal" % c.count)
+        c = wait_checks("reservations equal scontrol and sinfo",
+                        lambda: compare_reservations(cluster, exporter))
+        log("reservations: %d checks equal" % c.count)
         m = exporter.metrics()
         expect = [
             (("slurm_node_in_maintenance",), dict(node="n4", reservation="maint1"), 1),

@@ -132,6 +132,33 @@ TEST(ResourcesCollectorTest, LicensesAndMaintenanceNodes) {
   EXPECT_EQ(r.count("slurm_node_in_maintenance,node=n4,reservation=maint_window"), 0u);
 }
 
+TEST(ResourcesCollectorTest, ReservationNodesByStateAndCores) {
+  Snapshot s;
+  s.time = 1700000000;
+  Set(s.resources, testing::DemoResources(1700000000));
+  // Without a node table, the reservation's nodes count as unknown: the sum stays NodeCnt.
+  auto r = Emit(ReservationsCollector(), s);
+  EXPECT_EQ(r["slurm_reservation_nodes,reservation=maint_window,state=unknown"], 2);
+  EXPECT_EQ(r["slurm_reservation_nodes,reservation=maint_window,state=drained"], 0);
+  EXPECT_EQ(r["slurm_reservation_cores,reservation=training"], 2);
+  // With it: n4 idle+DRAIN is drained, n5 mixed+DRAIN is draining; n1 idle.
+  Set(s.nodes, testing::DemoCluster());
+  r = Emit(ReservationsCollector(), s);
+  EXPECT_EQ(r["slurm_reservation_nodes,reservation=maint_window,state=drained"], 1);
+  EXPECT_EQ(r["slurm_reservation_nodes,reservation=maint_window,state=draining"], 1);
+  EXPECT_EQ(r["slurm_reservation_nodes,reservation=maint_window,state=unknown"], 0);
+  EXPECT_EQ(r["slurm_reservation_nodes,reservation=training,state=idle"], 1);
+  EXPECT_EQ(r["slurm_reservation_cores,reservation=maint_window"], 8);
+  // A node the table does not have (removed since) counts as unknown.
+  auto res = testing::DemoResources(1700000000);
+  res.reservations[1].nodes = {"n1", "gone"};
+  res.reservations[1].node_count = 2;
+  Set(s.resources, res);
+  r = Emit(ReservationsCollector(), s);
+  EXPECT_EQ(r["slurm_reservation_nodes,reservation=training,state=idle"], 1);
+  EXPECT_EQ(r["slurm_reservation_nodes,reservation=training,state=unknown"], 1);
+}
+
 TEST(ControllerCollectorTest, PerHost) {
   Snapshot s;
   ControllerPing p = testing::DefaultPing();
