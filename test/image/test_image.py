@@ -225,13 +225,18 @@ def node_state(cluster, node):
     return re.search(r"\bState=(\S+)", line).group(1), reason.group(1) if reason else ""
 
 
-def webhook(port, status, node):
+def webhook(port, status, node, token=None, prefix="img-"):
+    """Sends Alertmanager's webhook for one SLURMNodeNotResponding alert on `node`; returns the
+    HTTP status."""
     body = json.dumps({"version": "4", "status": status, "alerts": [{
-        "status": status, "fingerprint": "img-" + node, "startsAt": "2026-12-05T06:00:00Z",
+        "status": status, "fingerprint": prefix + node, "startsAt": "2026-12-05T06:00:00Z",
         "labels": {"alertname": "SLURMNodeNotResponding", "node": node,
                    "remediation": "drain"}}]}).encode()
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = "Bearer " + token
     req = urllib.request.Request("http://127.0.0.1:%d/api/v1/alerts" % port, data=body,
-                                 method="POST", headers={"Content-Type": "application/json"})
+                                 method="POST", headers=headers)
     with urllib.request.urlopen(req, timeout=10) as r:
         return r.status
 

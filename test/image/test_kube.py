@@ -30,10 +30,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "test", "chart"))
 import test_chart  # noqa: E402  (helm from the npm registry, as the chart tests get it)
-from test_image import (IMAGE, PODMAN, SOCKET_DIR, Setup, admin_user,  # noqa: E402
-                        check_serves_cluster, get, node_state, podman)
+from test_image import (IMAGE, PODMAN, Setup, admin_user, check_serves_cluster,  # noqa: E402
+                        get, node_state, podman, webhook)
 from harness import Cluster, free_port, log, wait_until  # noqa: E402
-import urllib.request  # noqa: E402
 import json  # noqa: E402
 
 TOKEN = "kube-play-token-for-tests"
@@ -214,18 +213,6 @@ def check_probes(docs):
                 log("%s/%s: %s %s answers 200" % (d["metadata"]["name"], c["name"], probe, url))
 
 
-def webhook(port, status, node):
-    body = json.dumps({"version": "4", "status": status, "alerts": [{
-        "status": status, "fingerprint": "kube-" + node, "startsAt": "2026-12-05T06:00:00Z",
-        "labels": {"alertname": "SLURMNodeNotResponding", "node": node,
-                   "remediation": "drain"}}]}).encode()
-    req = urllib.request.Request("http://127.0.0.1:%d/api/v1/alerts" % port, data=body,
-                                 method="POST", headers={"Content-Type": "application/json",
-                                                         "Authorization": "Bearer " + TOKEN})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return r.status
-
-
 def main():
     assert IMAGE, "set IMAGE (scripts/image.sh test builds it and sets it)"
     t0 = time.monotonic()
@@ -250,10 +237,10 @@ def main():
         check_probes(docs)
         wait_until("remediator pod ready",
                    lambda: get("http://127.0.0.1:%d/-/ready" % rport)[0] == 200, timeout=60)
-        assert webhook(rport, "firing", "n3") == 200
+        assert webhook(rport, "firing", "n3", TOKEN, "kube-") == 200
         wait_until("n3 drained by the remediator pod",
                    lambda: "DRAIN" in node_state(cluster, "n3")[0], timeout=30)
-        assert webhook(rport, "resolved", "n3") == 200
+        assert webhook(rport, "resolved", "n3", TOKEN, "kube-") == 200
         wait_until("n3 resumed", lambda: "DRAIN" not in node_state(cluster, "n3")[0],
                    timeout=30)
         rcid = containers_of(remediator_pod)["remediator"][0]
