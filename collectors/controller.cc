@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string_view>
 #include <unordered_map>
 
@@ -248,8 +249,10 @@ void ReservationNodesByState(const std::vector<Reservation>& resv,
   out.Gauge("slurm_reservation_nodes",
             "Nodes of the reservation by primary state (as slurm_nodes_<state>); the sum by "
             "reservation is its node count.");
-  std::unordered_map<std::string_view, uint32_t> index;
-  if (nodes.data) {
+  std::unordered_map<std::string_view, uint32_t> index;  // only when a reservation has nodes
+  const bool any_nodes =
+      std::any_of(resv.begin(), resv.end(), [](const Reservation& r) { return !r.nodes.empty(); });
+  if (nodes.data && any_nodes) {
     index.reserve(nodes.data->nodes.size());
     for (uint32_t i = 0; i < nodes.data->nodes.size(); ++i) {
       index.emplace(nodes.data->nodes[i].name, i);
