@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "collectors/metric_sink.h"
+#include "common/metric_sink.h"
 #include "collectors/snapshot.h"
 #include "common/status.h"
 

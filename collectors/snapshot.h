@@ -257,17 +257,22 @@ struct DatabaseStatus {
   double latency_seconds = 0;
 };
 
-// The outcome of loading one data source in one poll. `data` may hold the last good data while
-// `status` reports that this poll's load failed (the data are then stale).
-template <typename T>
-struct Source {
-  std::shared_ptr<const T> data;
+// The outcome of loading one data source, whatever its data type. A source with its own
+// interval keeps the state of its last load between loads.
+struct SourceState {
   Status status = Status::Error("load", "not loaded yet");
-  double duration_seconds = 0;   // time of this poll's load (library calls + conversion)
+  double duration_seconds = 0;   // time of the last load (library calls + conversion)
   double library_seconds = 0;    // of which inside the library calls (RPCs)
   double last_success_time = 0;  // unix seconds of the last successful load, 0 if never
   bool attempted = false;        // false when no enabled collector needs this source
   bool fresh() const { return attempted && status.ok(); }
+};
+
+// `data` may hold the last good data while `status` reports that the last load failed (the
+// data are then stale).
+template <typename T>
+struct Source : SourceState {
+  std::shared_ptr<const T> data;
 };
 
 struct JobSummary;  // collectors/jobs.h

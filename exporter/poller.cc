@@ -18,52 +18,10 @@ namespace {
 // level 6 for 7% more bytes (test/bench/poll_bench.cc).
 constexpr int kGzipLevel = 1;
 
-// Identity of the data a memoized collector reads: each of its sources' data object (kept
-// alive by the key, so that no new object can take its address) and status. Equal keys mean
-// the same objects, hence the same text.
-template <typename T>
-void AppendSourceKey(std::vector<Poller::SourceIdentity>& key, const Source<T>& src) {
-  key.push_back({src.data, src.attempted, src.status.ToString()});
-}
-
-std::vector<Poller::SourceIdentity> SourceKey(const Snapshot& s, uint32_t sources) {
-  std::vector<Poller::SourceIdentity> key;
-  if (sources & kSourceNodes) AppendSourceKey(key, s.nodes);
-  if (sources & kSourcePing) AppendSourceKey(key, s.ping);
-  if (sources & kSourceJobs) AppendSourceKey(key, s.jobs);
-  if (sources & kSourceScheduler) AppendSourceKey(key, s.scheduler);
-  if (sources & kSourceDbd) AppendSourceKey(key, s.dbd);
-  if (sources & kSourceResources) AppendSourceKey(key, s.resources);
-  if (sources & kSourceMunge) AppendSourceKey(key, s.munge);
-  if (sources & kSourceDatabase) AppendSourceKey(key, s.database);
-  return key;
-}
-
-template <typename T, typename LoadFn>
-void LoadSource(Source<T>& out, const Source<T>* previous, const Clock& clock, double now,
-                LoadFn load, SlurmClient* lib = nullptr) {
-  out.attempted = true;
-  if (previous) {
-    out.data = previous->data;
-    out.last_success_time = previous->last_success_time;
-  }
-  double t0 = clock.Monotonic();
-  if (lib) lib->TakeLibrarySeconds();
-  try {
-    auto r = load();
-    out.duration_seconds = clock.Monotonic() - t0;
-    if (lib) out.library_seconds = lib->TakeLibrarySeconds();
-    if (r.ok()) {
-      out.data = std::move(r).value();
-      out.status = Status::Ok();
-      out.last_success_time = now;
-    } else {
-      out.status = r.status();
-    }
-  } catch (const std::exception& e) {
-    out.duration_seconds = clock.Monotonic() - t0;
-    out.status = Status::Error("load", e.what());
-  }
+uint32_t NeededSources(const std::vector<const Collector*>& collectors) {
+  uint32_t needed = kSourcePing;
+  for (const Collector* c : collectors) needed |= c->Sources();
+  return needed;
 }
 
 }  // namespace
@@ -81,162 +39,154 @@ Poller::Poller(SlurmClient& client, std::vector<const Collector*> collectors, Po
       probes_(probes),
       collectors_(std::move(collectors)),
       options_(std::move(options)),
+      sources_(SourceTable(client_, probes_, options_.intervals)),
+      needed_(NeededSources(collectors_)),
       clock_(clock ? std::move(clock) : std::make_shared<Clock>()),
-      started_at_(clock_->Now()) {}
+      started_at_(clock_->Now()),
+      loaded_at_(sources_.size(), 0) {}
 
 Poller::~Poller() { Stop(); }
 
 void Poller::PollOnce() {
-  const Clock& clock = *clock_;
-  const double mono0 = clock.Monotonic();
+  const double mono0 = clock_->Monotonic();
   poll_started_mono_.store(mono0 == 0 ? 1e-9 : mono0);
-  const double now = clock.Now();
-
-  uint32_t needed = kSourcePing;
-  for (const Collector* c : collectors_) needed |= c->Sources();
-
   auto snap = std::make_shared<Snapshot>();
-  snap->time = now;
+  snap->time = clock_->Now();
   const Snapshot* prev = previous_.get();
-  // Ping first: it is the cheapest call and tells whether slurmctld answers at all.
-  LoadSource(
-      snap->ping, prev ? &prev->ping : nullptr, clock, now,
-      [&]() {
-        auto r = client_.Ping();
-        if (!r.ok()) return Result<std::shared_ptr<const ControllerPing>>(r.status());
-        return Result<std::shared_ptr<const ControllerPing>>(
-            std::make_shared<const ControllerPing>(r.value()));
-      },
-      &client_);
-  if (snap->ping.status.ok() && snap->ping.data && !snap->ping.data->reachable) {
-    snap->ping.status =
-        Status::Error("slurm_ping", snap->ping.data->error, snap->ping.data->error_code);
-  }
-  const bool reachable = snap->ping.status.ok();
-  const bool mismatch = snap->ping.status.code() == kProtocolMismatchCode;
-  // Sources served by slurmctld: skipped (keeping the last data) while it does not answer, so
-  // that no RPC queues up behind a dead controller; not even tried while it refuses our
-  // protocol.
-  auto ctld_source = [&](auto& dst, const auto* prev_src, uint32_t bit, const char* op, auto load) {
-    if (!(needed & bit)) return;
-    if (reachable || (!prev_src && !mismatch)) {
-      LoadSource(dst, prev_src, clock, now, load, &client_);
-    } else {
-      if (prev_src) dst = *prev_src;
-      dst.attempted = true;
-      dst.duration_seconds = 0;
-      dst.library_seconds = 0;
-      dst.status = Status::Error(op, mismatch ? "skipped: slurmctld refuses this build's protocol"
-                                              : "skipped: slurmctld unreachable");
-    }
-  };
-  ctld_source(snap->nodes, prev ? &prev->nodes : nullptr, kSourceNodes, "slurm_load_node",
-              [&]() { return client_.LoadNodes(); });
-  ctld_source(snap->jobs, prev ? &prev->jobs : nullptr, kSourceJobs, "slurm_load_jobs",
-              [&]() { return client_.LoadJobs(); });
-  if (snap->jobs.data) {
-    snap->wait_times = wait_times_.Update(snap->jobs.data);
-    // Summarized once per job table; polls without job changes reuse it.
-    snap->job_summary = prev && prev->job_summary && prev->jobs.data == snap->jobs.data
-                            ? prev->job_summary
-                            : std::make_shared<const JobSummary>(SummarizeJobs(*snap->jobs.data));
-  }
-  ctld_source(snap->scheduler, prev ? &prev->scheduler : nullptr, kSourceScheduler,
-              "slurm_get_statistics", [&]() { return client_.LoadSchedulerStats(); });
-  ctld_source(snap->resources, prev ? &prev->resources : nullptr, kSourceResources,
-              "slurm_load_licenses", [&]() { return client_.LoadResources(); });
-  // Not served by slurmctld: loaded whatever the controller does.
-  if (needed & kSourceDbd) {
-    LoadSource(
-        snap->dbd, prev ? &prev->dbd : nullptr, clock, now,
-        [&]() { return client_.LoadDbdStats(); }, &client_);
-  }
-  if ((needed & kSourceMunge) && probes_.munge) {
-    LoadSource(snap->munge, prev ? &prev->munge : nullptr, clock, now, [&]() {
-      return Result<std::shared_ptr<const MungeStatus>>(
-          std::make_shared<const MungeStatus>(probes_.munge->Check()));
-    });
-  }
-  if ((needed & kSourceDatabase) && probes_.database) {
-    LoadSource(snap->database, prev ? &prev->database : nullptr, clock, now,
-               [&]() { return probes_.database->Query(); });
-  }
-  // The probes' round trips (to munged, to the database server) are library time, as
-  // libslurm's RPCs are: what the probe measures as latency is spent inside libmunge or the
-  // MariaDB client.
-  auto probe_library = [](auto& src) {
-    if (src.attempted && src.status.ok() && src.data) {
-      src.library_seconds = std::min(src.data->latency_seconds, src.duration_seconds);
-    }
-  };
-  probe_library(snap->munge);
-  probe_library(snap->database);
 
-  struct SourceView {
-    std::string_view name;
-    bool attempted;
-    const Status* status;
-    double seconds;
-    double library_seconds;
-    double last_success;
-  };
-  auto view = [](std::string_view name, const auto& src) {
-    return SourceView{name,
-                      src.attempted,
-                      &src.status,
-                      src.duration_seconds,
-                      src.library_seconds,
-                      src.last_success_time};
-  };
-  const SourceView sources[] = {
-      view("ping", snap->ping),           view("nodes", snap->nodes),
-      view("jobs", snap->jobs),           view("scheduler", snap->scheduler),
-      view("resources", snap->resources), view("dbd", snap->dbd),
-      view("munge", snap->munge),         view("database", snap->database)};
-  bool all_ok = true;
-  for (const auto& s : sources) {
-    if (s.attempted && !s.status->ok()) all_ok = false;
-  }
-
-  // Collectors: pure functions of the snapshot.
+  const bool reachable = LoadSources(*snap, prev);
+  Derive(*snap, prev);
+  Built built = RunCollectors(*snap);
+  LogChanges(*snap, built);
+  const bool all_ok = AllSourcesOk(*snap);
+  ++(all_ok ? polls_ok_ : polls_failed_);
   MetricSink self;
-  // The exposition is a list of parts: a memoized collector's text (reused while its source
-  // data are the same objects) is one part, shared with the previous exposition; the text of
-  // the other collectors between two such parts is gathered into one. The gzip body has one
-  // gzip member per part; decoders read the members as one stream.
-  SharedText body, gzipped;
+  WriteSelfMetrics(*snap, built, clock_->Monotonic() - mono0, self);
+  Publish(std::move(snap), std::move(built), std::move(self), reachable, all_ok);
+}
+
+bool Poller::LoadSources(Snapshot& snap, const Snapshot* prev) {
+  bool reachable = false, mismatch = false;
+  for (size_t i = 0; i < sources_.size(); ++i) {
+    const SourceEntry& e = sources_[i];
+    if (!(needed_ & e.bit)) continue;
+    // A slurmctld source is skipped (keeping its last data) while slurmctld does not answer,
+    // so that no RPC queues up behind a dead controller; not even tried while it refuses our
+    // protocol.
+    if (e.server == Server::kController && !reachable && (prev || mismatch)) {
+      SkipOne(i, snap, prev, mismatch);
+    } else if (Due(i, prev)) {
+      LoadOne(i, snap, prev);
+    } else {
+      e.carry(snap, *prev);
+    }
+    if (e.server == Server::kControllerPing) {
+      const Status& st = e.state(snap).status;
+      reachable = st.ok();
+      mismatch = st.code() == kProtocolMismatchCode;
+    }
+  }
+  return reachable;
+}
+
+bool Poller::Due(size_t i, const Snapshot* prev) const {
+  const SourceEntry& e = sources_[i];
+  if (e.interval_seconds <= 0 || !prev || loaded_at_[i] == 0) return true;
+  const SourceState& last = e.view(*prev);
+  if (!last.attempted || !last.status.ok()) return true;  // failed: try again next poll
+  return clock_->Monotonic() - loaded_at_[i] >= e.interval_seconds;
+}
+
+void Poller::LoadOne(size_t i, Snapshot& snap, const Snapshot* prev) {
+  const SourceEntry& e = sources_[i];
+  SourceState& out = e.state(snap);
+  if (prev) e.carry(snap, *prev);  // the last good data and success time, if this load fails
+  out.attempted = true;
+  out.library_seconds = 0;
+  const double t0 = clock_->Monotonic();
+  loaded_at_[i] = t0 == 0 ? 1e-9 : t0;
+  if (e.library == LibraryTime::kClientRpcs) client_.TakeLibrarySeconds();
+  try {
+    e.load(snap, prev);
+  } catch (const std::exception& ex) {
+    out.status = Status::Error("load", ex.what());
+  }
+  out.duration_seconds = clock_->Monotonic() - t0;
+  if (e.library == LibraryTime::kClientRpcs) {
+    out.library_seconds = client_.TakeLibrarySeconds();
+  } else if (out.status.ok() && e.data(snap)) {
+    // The probe's round trip (to munged, to the database server) is spent inside libmunge or
+    // the MariaDB client, as libslurm's RPCs are.
+    out.library_seconds = std::min(e.probe_latency(snap), out.duration_seconds);
+  }
+  if (out.status.ok()) out.last_success_time = snap.time;
+}
+
+void Poller::SkipOne(size_t i, Snapshot& snap, const Snapshot* prev, bool mismatch) const {
+  const SourceEntry& e = sources_[i];
+  if (prev) e.carry(snap, *prev);
+  SourceState& out = e.state(snap);
+  out.attempted = true;
+  out.duration_seconds = 0;
+  out.library_seconds = 0;
+  out.status = Status::Error(std::string(e.call),
+                             mismatch ? "skipped: slurmctld refuses this build's protocol"
+                                      : "skipped: slurmctld unreachable");
+}
+
+void Poller::Derive(Snapshot& snap, const Snapshot* prev) {
+  if (!snap.jobs.data) return;
+  snap.wait_times = wait_times_.Update(snap.jobs.data);
+  // Summarized once per job table; polls without job changes reuse it.
+  snap.job_summary = prev && prev->job_summary && prev->jobs.data == snap.jobs.data
+                         ? prev->job_summary
+                         : std::make_shared<const JobSummary>(SummarizeJobs(*snap.jobs.data));
+}
+
+// Identity of the data a memoized collector reads: each of its sources' data object (kept
+// alive by the key, so that no new object can take its address) and status. Equal keys mean
+// the same objects, hence the same text.
+std::vector<Poller::SourceIdentity> Poller::SourceKey(const Snapshot& s, uint32_t sources) const {
+  std::vector<SourceIdentity> key;
+  for (const SourceEntry& e : sources_) {
+    if (!(sources & e.bit)) continue;
+    const SourceState& st = e.view(s);
+    key.push_back({e.data(s), st.attempted, st.status.ToString()});
+  }
+  return key;
+}
+
+std::shared_ptr<const std::string> Poller::TimedGzip(const std::string& text, Built& built) const {
+  const double g0 = clock_->Monotonic();
+  auto out = std::make_shared<const std::string>(Gzip(text, kGzipLevel));
+  built.gzip_seconds += clock_->Monotonic() - g0;
+  return out;
+}
+
+// The exposition is a list of parts: a memoized collector's text (reused while its source
+// data are the same objects) is one part, shared with the previous exposition; the text of
+// the other collectors between two such parts is gathered into one. The gzip body has one
+// gzip member per part; decoders read the members as one stream.
+Poller::Built Poller::RunCollectors(const Snapshot& snap) {
+  Built built;
   std::string pending;  // text of the current gathered part
-  body.parts.reserve(2 * collectors_.size() + 2);
-  gzipped.parts.reserve(2 * collectors_.size() + 2);
-  struct Outcome {
-    std::string_view name;
-    double seconds;
-    bool ok;
-    Status status;
-  };
-  std::vector<Outcome> outcomes;
-  double gzip_seconds = 0;
-  auto timed_gzip = [&](const std::string& text) {
-    const double g0 = clock.Monotonic();
-    auto out = std::make_shared<const std::string>(Gzip(text, kGzipLevel));
-    gzip_seconds += clock.Monotonic() - g0;
-    return out;
-  };
+  built.body.parts.reserve(2 * collectors_.size() + 2);
+  built.gzipped.parts.reserve(2 * collectors_.size() + 2);
   auto flush_pending = [&]() {
     if (pending.empty()) return;
     auto text = std::make_shared<const std::string>(std::move(pending));
     pending = std::string();
-    gzipped.Append(timed_gzip(*text));
-    body.Append(std::move(text));
+    built.gzipped.Append(TimedGzip(*text, built));
+    built.body.Append(std::move(text));
   };
   parts_.resize(collectors_.size());
   for (size_t i = 0; i < collectors_.size(); ++i) {
     const Collector* c = collectors_[i];
     Part& part = parts_[i];
-    const double t0 = clock.Monotonic();
+    const double t0 = clock_->Monotonic();
     const bool memo = c->DependsOnlyOnSourceData();
     std::vector<SourceIdentity> key;
-    if (memo) key = SourceKey(*snap, c->Sources());
+    if (memo) key = SourceKey(snap, c->Sources());
     Status st;
     if (memo && part.text && part.key == key) {
       st = part.status;  // same data, same text
@@ -244,7 +194,7 @@ void Poller::PollOnce() {
       MetricSink sink;
       sink.Reserve(part.text ? part.text->size() : 0);
       try {
-        st = c->Collect(*snap, sink);
+        st = c->Collect(snap, sink);
       } catch (const std::exception& e) {
         st = Status::Error("collect", e.what());
         sink = MetricSink();  // drop a half-built result
@@ -259,83 +209,76 @@ void Poller::PollOnce() {
         pending += sink.text();
       }
     }
-    outcomes.push_back({c->Name(), clock.Monotonic() - t0, st.ok(), st});
+    built.outcomes.push_back({c->Name(), clock_->Monotonic() - t0, st});
     if (memo) {
-      if (!part.gzip) part.gzip = timed_gzip(*part.text);
+      if (!part.gzip) part.gzip = TimedGzip(*part.text, built);
       flush_pending();
-      body.Append(part.text);
-      gzipped.Append(part.gzip);
+      built.body.Append(part.text);
+      built.gzipped.Append(part.gzip);
     }
   }
-
   flush_pending();
+  return built;
+}
 
+bool Poller::AllSourcesOk(const Snapshot& snap) const {
+  for (const SourceEntry& e : sources_) {
+    const SourceState& st = e.view(snap);
+    if (st.attempted && !st.status.ok()) return false;
+  }
+  return true;
+}
+
+void Poller::WriteSourceMetrics(const Snapshot& snap, MetricSink& self) const {
+  struct Family {
+    const char* name;
+    const char* help;
+    double (*value)(const SourceState&);
+  };
+  static constexpr Family kFamilies[] = {
+      {"slurm_exporter_source_duration_seconds",
+       "Time to load the source in the last poll: library calls and conversion.",
+       [](const SourceState& s) { return s.duration_seconds; }},
+      {"slurm_exporter_source_library_seconds",
+       "Of slurm_exporter_source_duration_seconds, the time inside library calls (libslurm "
+       "RPCs, the munge and database round trips); the rest is the exporter's own "
+       "conversion.",
+       [](const SourceState& s) { return s.library_seconds; }},
+      {"slurm_exporter_source_success", "1 when the source loaded in the last poll.",
+       [](const SourceState& s) { return s.status.ok() ? 1.0 : 0.0; }},
+      {"slurm_exporter_source_last_success_timestamp_seconds",
+       "Unix time of the last successful load of the source; 0 if never.",
+       [](const SourceState& s) { return s.last_success_time; }},
+  };
+  for (const Family& f : kFamilies) {
+    self.Gauge(f.name, f.help);
+    for (const SourceEntry& e : sources_) {
+      const SourceState& st = e.view(snap);
+      if (st.attempted) self.Add(f.value(st), {{"source", std::string(e.name)}});
+    }
+  }
+}
+
+void Poller::WriteSelfMetrics(const Snapshot& snap, const Built& built, double poll_seconds,
+                              MetricSink& self) const {
   self.Gauge("slurm_exporter_collector_duration_seconds",
              "Time the collector took to build its metrics from the last snapshot.");
-  for (const auto& o : outcomes) self.Add(o.seconds, {{"collector", std::string(o.name)}});
+  for (const auto& o : built.outcomes) self.Add(o.seconds, {{"collector", std::string(o.name)}});
   self.Gauge("slurm_exporter_collector_success",
              "1 when the collector's data were loaded fresh in the last poll and it succeeded.");
-  for (const auto& o : outcomes) self.Add(o.ok ? 1 : 0, {{"collector", std::string(o.name)}});
-
-  self.Gauge("slurm_exporter_source_duration_seconds",
-             "Time to load the source in the last poll: library calls and conversion.");
-  for (const auto& s : sources) {
-    if (s.attempted) self.Add(s.seconds, {{"source", std::string(s.name)}});
+  for (const auto& o : built.outcomes) {
+    self.Add(o.status.ok() ? 1 : 0, {{"collector", std::string(o.name)}});
   }
-  self.Gauge("slurm_exporter_source_library_seconds",
-             "Of slurm_exporter_source_duration_seconds, the time inside library calls (libslurm "
-             "RPCs, the munge and database round trips); the rest is the exporter's own "
-             "conversion.");
-  for (const auto& s : sources) {
-    if (s.attempted) self.Add(s.library_seconds, {{"source", std::string(s.name)}});
-  }
-  self.Gauge("slurm_exporter_source_success", "1 when the source loaded in the last poll.");
-  for (const auto& s : sources) {
-    if (s.attempted) self.Add(s.status->ok() ? 1 : 0, {{"source", std::string(s.name)}});
-  }
-  self.Gauge("slurm_exporter_source_last_success_timestamp_seconds",
-             "Unix time of the last successful load of the source; 0 if never.");
-  for (const auto& s : sources) {
-    if (s.attempted) self.Add(s.last_success, {{"source", std::string(s.name)}});
-  }
-  for (const auto& s : sources) {
-    if (s.attempted) LogOnChange("source", s.name, *s.status);
-  }
-  // The munge probe loads even when munged fails the round trip (slurm_munge_up 0): say that
-  // too, once per change, naming the socket.
-  if (snap->munge.fresh() && snap->munge.data) {
-    const MungeStatus& m = *snap->munge.data;
-    LogOnChange("munge", m.socket,
-                m.ok ? Status::Ok()
-                     : Status::Error("munge round trip",
-                                     fmt::format("{}; check that munged runs and that this "
-                                                 "process can reach its socket {}",
-                                                 m.message, m.socket),
-                                     m.error_code));
-  }
-  // A collector that fails because its source did is said once, by the source's line.
-  for (const auto& o : outcomes) {
-    const bool as_source = std::any_of(std::begin(sources), std::end(sources), [&](const auto& s) {
-      return s.attempted && !o.status.ok() && s.status->ToString() == o.status.ToString();
-    });
-    LogOnChange("collector", o.name, as_source ? Status::Ok() : o.status);
-  }
+  WriteSourceMetrics(snap, self);
   // A daemon that refuses this build's protocol (or speaks one it cannot read): the exporter
   // sees nothing of it until it is built for the cluster's Slurm release.
   self.Gauge("slurm_exporter_protocol_mismatch",
              "1 when the Slurm daemon and this build of the exporter do not speak the same Slurm "
              "protocol: rebuild the exporter for the cluster's release (see the log).");
-  self.Add(snap->ping.status.code() == kProtocolMismatchCode ? 1 : 0, {{"daemon", "slurmctld"}});
-  if (snap->dbd.attempted) {
-    self.Add(snap->dbd.status.code() == kProtocolMismatchCode ? 1 : 0, {{"daemon", "slurmdbd"}});
+  self.Add(snap.ping.status.code() == kProtocolMismatchCode ? 1 : 0, {{"daemon", "slurmctld"}});
+  if (snap.dbd.attempted) {
+    self.Add(snap.dbd.status.code() == kProtocolMismatchCode ? 1 : 0, {{"daemon", "slurmdbd"}});
   }
-
-  if (all_ok) {
-    ++polls_ok_;
-  } else {
-    ++polls_failed_;
-  }
-  const double poll_seconds = clock.Monotonic() - mono0;
   self.Counter("slurm_exporter_polls_total", "Polls of Slurm by result.")
       .Add(static_cast<double>(polls_ok_), {{"result", "success"}})
       .Add(static_cast<double>(polls_failed_), {{"result", "failure"}});
@@ -347,31 +290,65 @@ void Poller::PollOnce() {
              "Of slurm_exporter_poll_duration_seconds, the time to gzip the exposition text "
              "(once per poll, served to every scraper that asks for gzip; memoized parts are "
              "not compressed again).",
-             gzip_seconds);
+             built.gzip_seconds);
   self.Gauge("slurm_exporter_build_info",
              "Build information of slurm_exporter; the value is always 1.")
       .Add(1, {{"version", options_.version}, {"slurm_api", client_.ApiVersion()}});
+}
+
+void Poller::LogChanges(const Snapshot& snap, const Built& built) {
+  for (const SourceEntry& e : sources_) {
+    const SourceState& st = e.view(snap);
+    if (st.attempted) LogOnChange("source", e.name, st.status);
+  }
+  // The munge probe loads even when munged fails the round trip (slurm_munge_up 0): say that
+  // too, once per change, naming the socket.
+  if (snap.munge.fresh() && snap.munge.data) {
+    const MungeStatus& m = *snap.munge.data;
+    LogOnChange("munge", m.socket,
+                m.ok ? Status::Ok()
+                     : Status::Error("munge round trip",
+                                     fmt::format("{}; check that munged runs and that this "
+                                                 "process can reach its socket {}",
+                                                 m.message, m.socket),
+                                     m.error_code));
+  }
+  // A collector that fails because its source did is said once, by the source's line.
+  for (const auto& o : built.outcomes) {
+    const bool as_source =
+        !o.status.ok() && std::any_of(sources_.begin(), sources_.end(), [&](const auto& e) {
+          const SourceState& st = e.view(snap);
+          return st.attempted && st.status.ToString() == o.status.ToString();
+        });
+    LogOnChange("collector", o.name, as_source ? Status::Ok() : o.status);
+  }
+}
+
+void Poller::Publish(std::shared_ptr<const Snapshot> snap, Built built, MetricSink self,
+                     bool reachable, bool all_ok) {
   // The self-metrics are the last part; their few kilobytes are compressed outside the
   // durations they report.
   auto expo = std::make_shared<Exposition>();
-  gzipped.Append(Gzip(self.text(), kGzipLevel));
-  body.Append(self.TakeText());
-  expo->body_gzip = std::move(gzipped);
-  expo->body = std::move(body);
+  built.gzipped.Append(Gzip(self.text(), kGzipLevel));
+  built.body.Append(self.TakeText());
+  expo->body_gzip = std::move(built.gzipped);
+  expo->body = std::move(built.body);
   expo->slurm_reachable = reachable;
-  expo->finished_at = clock.Now();
+  expo->finished_at = clock_->Now();
   if (all_ok) last_success_at_ = expo->finished_at;
   expo->last_success_at = last_success_at_;
   expo->snapshot = snap;
   // Whether a large table was replaced (and the old one is freed below).
+  const Snapshot* prev = previous_.get();
   const bool tables_replaced =
       !prev || prev->jobs.data != snap->jobs.data || prev->nodes.data != snap->nodes.data;
-  previous_ = snap;
+  previous_ = std::move(snap);
   {
     std::lock_guard<std::mutex> lock(mu_);
     latest_ = std::move(expo);
   }
   if (reachable) ready_.store(true);
+  const double poll_seconds = clock_->Monotonic() - poll_started_mono_.load();
   poll_started_mono_.store(0);
   // Give the memory of this poll's transient structures (libslurm replies, the replaced
   // tables) back to the system, so that the steady RSS stays near the size of what is kept.

@@ -25,7 +25,9 @@
 #include "collectors/probes.h"
 #include "collectors/slurm/client.h"
 #include "collectors/wait_time.h"
+#include "common/metric_sink.h"
 #include "common/shared_text.h"
+#include "exporter/sources.h"
 
 namespace slurm_exporter {
 
@@ -41,6 +43,7 @@ struct PollerOptions {
   double interval_seconds = 15;
   double timeout_seconds = 60;
   std::string version = "dev";
+  SourceIntervals intervals;
 };
 
 // What one poll produced: the serialized families of all collectors and of the poll's own
@@ -56,12 +59,6 @@ struct Exposition {
   std::shared_ptr<const Snapshot> snapshot;
 };
 
-// Optional probes of services outside libslurm; null ones are not polled.
-struct Probes {
-  MungeProbe* munge = nullptr;
-  DatabaseProbe* database = nullptr;
-};
-
 class Poller {
  public:
   Poller(SlurmClient& client, std::vector<const Collector*> collectors, PollerOptions options,
@@ -70,7 +67,8 @@ class Poller {
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
 
-  // Runs one poll on the calling thread and publishes its result.
+  // Runs one poll on the calling thread and publishes its result: loads the sources, derives
+  // what is computed from them, builds the exposition, publishes it.
   void PollOnce();
   // Starts the background thread (first poll immediately) / stops and joins it.
   void Start();
@@ -102,7 +100,40 @@ class Poller {
   bool SlurmUp() const;
 
  private:
+  // The exposition text of one poll: the collectors' parts and how each collector did.
+  struct Outcome {
+    std::string_view name;
+    double seconds;
+    Status status;
+  };
+  struct Built {
+    SharedText body, gzipped;
+    std::vector<Outcome> outcomes;
+    double gzip_seconds = 0;
+  };
+
   void Loop();
+  // Loads every needed source that is due into `snap` (the others carry their last load);
+  // returns whether slurmctld answered.
+  bool LoadSources(Snapshot& snap, const Snapshot* prev);
+  void LoadOne(size_t i, Snapshot& snap, const Snapshot* prev);
+  void SkipOne(size_t i, Snapshot& snap, const Snapshot* prev, bool mismatch) const;
+  bool Due(size_t i, const Snapshot* prev) const;
+  // Data computed from the loaded sources (wait times, the job summary).
+  void Derive(Snapshot& snap, const Snapshot* prev);
+  // Runs the collectors on the snapshot; memoized collectors' parts are reused.
+  Built RunCollectors(const Snapshot& snap);
+  std::shared_ptr<const std::string> TimedGzip(const std::string& text, Built& built) const;
+  // The self-metrics of the poll (sources, collectors, polls, build info).
+  void WriteSelfMetrics(const Snapshot& snap, const Built& built, double poll_seconds,
+                        MetricSink& self) const;
+  void WriteSourceMetrics(const Snapshot& snap, MetricSink& self) const;
+  // One log line per change of a source's, a collector's or munged's state.
+  void LogChanges(const Snapshot& snap, const Built& built);
+  std::vector<SourceIdentity> SourceKey(const Snapshot& s, uint32_t sources) const;
+  bool AllSourcesOk(const Snapshot& snap) const;
+  void Publish(std::shared_ptr<const Snapshot> snap, Built built, MetricSink self, bool reachable,
+               bool all_ok);
   // Logs a source's or collector's failure when it starts or its error changes, and its
   // recovery: one line per change, not one per poll.
   void LogOnChange(std::string_view kind, std::string_view name, const Status& status);
@@ -111,11 +142,14 @@ class Poller {
   const Probes probes_;
   const std::vector<const Collector*> collectors_;
   const PollerOptions options_;
+  const std::vector<SourceEntry> sources_;
+  const uint32_t needed_;  // SourceBits some enabled collector needs (and ping)
   const std::shared_ptr<const Clock> clock_;
   const double started_at_;
 
   // Only touched by the polling thread.
   std::shared_ptr<const Snapshot> previous_;
+  std::vector<double> loaded_at_;  // per source: monotonic time of its last load, 0 if never
   WaitTimeTracker wait_times_;
   uint64_t polls_ok_ = 0;
   uint64_t polls_failed_ = 0;

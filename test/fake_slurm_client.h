@@ -23,7 +23,7 @@ inline ControllerPing DefaultPing() {
   return p;
 }
 
-class FakeSlurmClient : public SlurmClient {
+class FakeSlurmClient : public SlurmClient, public NodeWriter {
  public:
   std::shared_ptr<const ClusterNodes> nodes = std::make_shared<ClusterNodes>();
   Status nodes_error;  // returned instead of `nodes` when not OK

@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
   RemediatorOptions opts;
   opts.reconcile_interval_seconds = reconcile;
   const bool dry_run = policy.value().dry_run;
-  Remediator remediator(*client.value(), std::move(policy).value(), std::move(ledger).value(),
+  Remediator remediator(*client.value(), *client.value(), std::move(policy).value(), std::move(ledger).value(),
                         opts);
 
   const slurm_exporter::Auth checker = auth.value();

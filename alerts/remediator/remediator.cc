@@ -6,17 +6,18 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "collectors/metric_sink.h"
 #include "common/log.h"
+#include "common/metric_sink.h"
 
 namespace slurm_remediator {
 
 namespace log = slurm_exporter::log;
 using nlohmann::json;
 
-Remediator::Remediator(SlurmClient& slurm, Policy policy, std::unique_ptr<Ledger> ledger,
-                       RemediatorOptions options)
+Remediator::Remediator(SlurmClient& slurm, NodeWriter& writer, Policy policy,
+                       std::unique_ptr<Ledger> ledger, RemediatorOptions options)
     : slurm_(slurm),
+      writer_(writer),
       policy_(std::move(policy)),
       options_(std::move(options)),
       ledger_(std::move(ledger)) {
@@ -144,8 +145,8 @@ void Remediator::ProcessQueued() {
     std::string result = "ok";
     if (d.outcome == Outcome::kExecute) {
       Status s = d.action == Action::kDrain
-                     ? slurm_.UpdateNode(d.node, SlurmClient::NodeUpdate::kDrain, d.drain_reason)
-                     : slurm_.UpdateNode(d.node, SlurmClient::NodeUpdate::kResume, "");
+                     ? writer_.UpdateNode(d.node, NodeWriter::NodeUpdate::kDrain, d.drain_reason)
+                     : writer_.UpdateNode(d.node, NodeWriter::NodeUpdate::kResume, "");
       if (!s.ok()) {
         result = s.ToString();
         std::lock_guard<std::mutex> lock(mu_);
@@ -202,7 +203,7 @@ void Remediator::Reconcile() {
     d.detail = "alert resolved earlier; node healthy now";
     std::string result = "ok";
     if (d.outcome == Outcome::kExecute) {
-      Status s = slurm_.UpdateNode(node, SlurmClient::NodeUpdate::kResume, "");
+      Status s = writer_.UpdateNode(node, NodeWriter::NodeUpdate::kResume, "");
       if (!s.ok()) result = s.ToString();
     }
     std::lock_guard<std::mutex> lock(mu_);

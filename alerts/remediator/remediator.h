@@ -26,6 +26,7 @@ namespace slurm_remediator {
 
 using slurm_exporter::HttpRequest;
 using slurm_exporter::HttpResponse;
+using slurm_exporter::NodeWriter;
 using slurm_exporter::SlurmClient;
 
 struct RemediatorOptions {
@@ -35,7 +36,8 @@ struct RemediatorOptions {
 
 class Remediator {
  public:
-  Remediator(SlurmClient& slurm, Policy policy, std::unique_ptr<Ledger> ledger,
+  // `slurm` reads node states and reservations; `writer` drains and resumes.
+  Remediator(SlurmClient& slurm, NodeWriter& writer, Policy policy, std::unique_ptr<Ledger> ledger,
              RemediatorOptions options = {});
   ~Remediator();
 
@@ -62,6 +64,7 @@ class Remediator {
   double Now() const;
 
   SlurmClient& slurm_;
+  NodeWriter& writer_;
   const Policy policy_;
   RemediatorOptions options_;
 

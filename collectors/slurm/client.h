@@ -1,5 +1,7 @@
-// SlurmClient: everything the exporter asks of Slurm, in our own domain terms. The production
-// implementation (LibSlurmClient) is the only code that includes <slurm/slurm.h>; tests use
+// SlurmClient: everything the exporter reads from Slurm, in our own domain terms; NodeWriter:
+// the one change the remediator makes (drain, resume). The production implementation
+// (LibSlurmClient) is the only code that includes <slurm/slurm.h> and implements both; the
+// exporter is handed only the SlurmClient, so it cannot change anything in Slurm. Tests use
 // in-memory fakes.
 //
 // Thread-safety: implementations are not thread-safe; the poller is the only caller and calls
@@ -33,11 +35,6 @@ class SlurmClient {
   virtual Result<std::shared_ptr<const DbdStats>> LoadDbdStats() = 0;
   // Licenses and reservations.
   virtual Result<std::shared_ptr<const LicensesAndReservations>> LoadResources() = 0;
-  // Drains a node with a reason, or resumes it (slurm_update_node; needs root, SlurmUser or
-  // AdminLevel=Admin).
-  enum class NodeUpdate { kDrain, kResume };
-  virtual Status UpdateNode(const std::string& node, NodeUpdate what,
-                            const std::string& reason) = 0;
   // The munge socket named by AuthInfo in the local slurm.conf ("" for munge's default).
   virtual std::string MungeSocket() const = 0;
   // Seconds spent inside library calls (RPCs) since the last call of this function: lets the
@@ -45,6 +42,16 @@ class SlurmClient {
   virtual double TakeLibrarySeconds() { return 0; }
   // Version of the Slurm API compiled in ("22.05.8"), for build info.
   virtual std::string ApiVersion() const = 0;
+};
+
+class NodeWriter {
+ public:
+  virtual ~NodeWriter() = default;
+  // Drains a node with a reason, or resumes it (slurm_update_node; needs root, SlurmUser or
+  // AdminLevel=Admin).
+  enum class NodeUpdate { kDrain, kResume };
+  virtual Status UpdateNode(const std::string& node, NodeUpdate what,
+                            const std::string& reason) = 0;
 };
 
 }  // namespace slurm_exporter

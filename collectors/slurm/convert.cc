@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <memory>
 
-#include "collectors/gres.h"
-#include "collectors/slurm_text.h"
+#include "collectors/slurm/gres.h"
+#include "collectors/slurm/text.h"
 
 namespace slurm_exporter::slurm_convert {
 namespace {

@@ -17,7 +17,7 @@
 #include "collectors/slurm/convert.h"
 #include "collectors/slurm/libslurm_log.h"
 #include "collectors/slurm/protocol.h"
-#include "collectors/slurm_text.h"
+#include "collectors/slurm/text.h"
 #include "common/log.h"
 
 namespace slurm_exporter {

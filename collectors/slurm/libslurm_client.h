@@ -17,7 +17,7 @@
 
 namespace slurm_exporter {
 
-class LibSlurmClient : public SlurmClient {
+class LibSlurmClient : public SlurmClient, public NodeWriter {
  public:
   // Finds the configuration (conf_path if not empty, else $SLURM_CONF, else
   // /etc/slurm/slurm.conf), checks that it is a readable file, and initializes libslurm with it.

@@ -13,7 +13,7 @@
 
 #include "collectors/all_collectors.h"
 #include "collectors/jobs.h"
-#include "collectors/metric_sink.h"
+#include "common/metric_sink.h"
 #include "common/gzip.h"
 #include "common/log.h"
 #include "exporter/poller.h"

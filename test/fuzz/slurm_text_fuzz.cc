@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "collectors/gres.h"
-#include "collectors/slurm_text.h"
+#include "collectors/slurm/gres.h"
+#include "collectors/slurm/text.h"
 #include "common/duration.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

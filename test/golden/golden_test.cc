@@ -104,7 +104,7 @@ TEST(GoldenTest, RemediatorExposition) {
   ASSERT_TRUE(policy.ok());
   auto ledger = slurm_remediator::Ledger::Open(audit);
   ASSERT_TRUE(ledger.ok());
-  slurm_remediator::Remediator r(slurm, policy.value(), std::move(ledger).value());
+  slurm_remediator::Remediator r(slurm, slurm, policy.value(), std::move(ledger).value());
   HttpRequest req;
   req.method = "POST";
   req.body = R"({"version":"4","status":"firing","alerts":[

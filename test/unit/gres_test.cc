@@ -1,4 +1,4 @@
-#include "collectors/gres.h"
+#include "collectors/slurm/gres.h"
 
 #include <gtest/gtest.h>
 

@@ -7,7 +7,7 @@
 #include <random>
 #include <set>
 
-#include "collectors/slurm_text.h"
+#include "collectors/slurm/text.h"
 #include "collectors/wait_time.h"
 
 namespace slurm_exporter {

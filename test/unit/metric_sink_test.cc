@@ -1,6 +1,6 @@
 // MetricSink writes the same bytes as prometheus-cpp's TextSerializer for the same families:
 // escapes in HELP and label values, special and random values, families without samples.
-#include "collectors/metric_sink.h"
+#include "common/metric_sink.h"
 
 #include <gtest/gtest.h>
 #include <prometheus/metric_family.h>

@@ -344,7 +344,7 @@ class RemediatorServiceTest : public ::testing::Test {
   std::unique_ptr<Remediator> Make(Policy policy) {
     auto l = Ledger::Open(path_);
     EXPECT_TRUE(l.ok());
-    return std::make_unique<Remediator>(slurm_, std::move(policy), std::move(l).value());
+    return std::make_unique<Remediator>(slurm_, slurm_, std::move(policy), std::move(l).value());
   }
   slurm_exporter::HttpRequest Post(const std::string& body) {
     slurm_exporter::HttpRequest r;

@@ -1,4 +1,4 @@
-#include "collectors/slurm_text.h"
+#include "collectors/slurm/text.h"
 
 #include <charconv>
 

@@ -1,4 +1,4 @@
-#include "collectors/metric_sink.h"
+#include "common/metric_sink.h"
 
 #include <charconv>
 #include <cmath>
