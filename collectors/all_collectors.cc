@@ -1,6 +1,7 @@
 #include "collectors/all_collectors.h"
 
 #include "collectors/controller.h"
+#include "collectors/fairshare.h"
 #include "collectors/jobs.h"
 #include "collectors/node_detail.h"
 #include "collectors/nodes.h"
@@ -24,6 +25,8 @@ std::vector<std::unique_ptr<Collector>> AllCollectors() {
   all.push_back(std::make_unique<MungeCollector>());
   all.push_back(std::make_unique<LicensesCollector>());
   all.push_back(std::make_unique<ReservationsCollector>());
+  all.push_back(std::make_unique<FairshareCollector>(/*users=*/false));
+  all.push_back(std::make_unique<FairshareCollector>(/*users=*/true));
   return all;
 }
 

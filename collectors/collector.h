@@ -11,8 +11,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "common/metric_sink.h"
 #include "collectors/snapshot.h"
+#include "common/metric_sink.h"
 #include "common/status.h"
 
 namespace slurm_exporter {
@@ -26,6 +26,7 @@ enum SourceBit : uint32_t {
   kSourceResources = 1u << 5,  // slurm_load_licenses, slurm_load_reservations
   kSourceMunge = 1u << 6,      // libmunge encode+decode round trip
   kSourceDatabase = 1u << 7,   // accounting database server (MariaDB/MySQL)
+  kSourceFairshare = 1u << 8,  // slurm_load_assoc_mgr_info (associations and their usage)
 };
 
 class Collector {

@@ -257,6 +257,41 @@ struct DatabaseStatus {
   double latency_seconds = 0;
 };
 
+// One association of slurmctld's association manager (`scontrol show assoc_mgr`), with the
+// usage that priority/multifactor keeps for it. Values Slurm has not computed are NaN.
+struct Association {
+  uint32_t id = 0;
+  std::string account;
+  std::string user;       // "" for an account's own association
+  std::string partition;  // "" unless the association is limited to a partition
+  std::string parent;     // parent account ("" for root)
+  bool is_root = false;
+  bool shares_from_parent = false;  // Fairshare=parent: no shares of its own
+  uint32_t shares_raw = 0;          // RawShares (Fairshare=N)
+  double shares_norm = 0;           // NormShares
+  double usage_raw = 0;             // RawUsage: decayed billing-weighted seconds
+  double usage_norm = 0;            // NormUsage
+  double usage_efctv = 0;           // EffectvUsage (NaN where Slurm has not computed it)
+  double fs_factor = 0;             // FairShare (the factor of a user association)
+  double level_fs = 0;              // LevelFS (NaN with Fairshare=parent; +Inf unused)
+  uint32_t used_jobs = 0;           // running jobs of the association and its children
+  uint32_t grp_jobs = 0;            // GrpJobs limit; kNoLimit32 when none
+  // Per TRES, in Fairshare::tres_names order: GrpTRES limit (kNoLimit64 when none), what is
+  // allocated now (the GrpTRES usage), and decayed TRES-seconds of usage.
+  std::vector<uint64_t> grp_tres;
+  std::vector<uint64_t> grp_tres_used;
+  std::vector<double> usage_tres_raw;
+};
+inline constexpr uint32_t kNoLimit32 = 0xffffffffu;
+inline constexpr uint64_t kNoLimit64 = 0xffffffffffffffffull;
+
+struct Fairshare {
+  std::string priority_type;            // "priority/multifactor", "priority/basic"
+  bool multifactor = false;             // usage and fairshare are kept only by priority/multifactor
+  std::vector<std::string> tres_names;  // "cpu", "mem", "gres/gpu", ...
+  std::vector<Association> associations;
+};
+
 // The outcome of loading one data source, whatever its data type. A source with its own
 // interval keeps the state of its last load between loads.
 struct SourceState {
@@ -287,6 +322,7 @@ struct Snapshot {
   Source<LicensesAndReservations> resources;
   Source<MungeStatus> munge;
   Source<DatabaseStatus> database;
+  Source<Fairshare> fairshare;
   std::shared_ptr<const WaitTimes> wait_times;    // derived from jobs by the poller
   std::shared_ptr<const JobSummary> job_summary;  // derived from jobs by the poller
 };

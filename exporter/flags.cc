@@ -124,6 +124,8 @@ Result<ExporterConfig> ParseFlags(const std::vector<std::string>& args,
       overrides.emplace("accounting_db", true);  // an explicit --no-collector still wins
     } else if (name == "slurm.poll-interval") {
       if (Status s = duration_flag(&cfg.poll_interval_seconds); !s.ok()) return s;
+    } else if (name == "fairshare.interval") {
+      if (Status s = duration_flag(&cfg.fairshare_interval_seconds); !s.ok()) return s;
     } else if (name == "slurm.poll-timeout") {
       if (Status s = duration_flag(&cfg.poll_timeout_seconds); !s.ok()) return s;
     } else if (name == "log.level") {
@@ -173,6 +175,9 @@ std::string Usage(const std::vector<CollectorChoice>& collectors) {
       "                                    port) of a read-only account on the accounting\n"
       "                                    database; enables the accounting_db collector\n"
       "  --slurm.poll-timeout=DURATION     a poll running longer marks slurm_up 0 (default 60s)\n"
+      "  --fairshare.interval=DURATION     time between loads of the association manager for\n"
+      "                                    the fairshare collectors (default 5m; Slurm\n"
+      "                                    recomputes usage every PriorityCalcPeriod)\n"
       "  --log.level=LEVEL                 debug, info, warn or error (default info)\n"
       "  --collector.NAME                  enable a collector\n"
       "  --no-collector.NAME               disable a collector\n"

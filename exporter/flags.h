@@ -33,6 +33,7 @@ struct ExporterConfig {
   std::string accounting_db_my_cnf;  // enables the accounting_db collector
   double poll_interval_seconds = 15;
   double poll_timeout_seconds = 60;
+  double fairshare_interval_seconds = 300;  // loads of the association manager
   log::Level log_level = log::Level::kInfo;
   std::vector<std::string> enabled_collectors;  // resolved, in the order given by the choices
   bool help = false;

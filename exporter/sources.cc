@@ -24,7 +24,8 @@ SourceEntry ProbeSource(SourceEntry e, Source<T> Snapshot::*member) {
 
 }  // namespace
 
-std::vector<SourceEntry> SourceTable(SlurmClient& c, Probes probes, const SourceIntervals&) {
+std::vector<SourceEntry> SourceTable(SlurmClient& c, Probes probes,
+                                     const SourceIntervals& intervals) {
   constexpr Server kCtld = Server::kController;
   std::vector<SourceEntry> t;
   t.push_back(MakeSource<ControllerPing>(
@@ -42,6 +43,11 @@ std::vector<SourceEntry> SourceTable(SlurmClient& c, Probes probes, const Source
                                                   [&c] { return c.LoadResources(); }));
   t.push_back(MakeSource<DbdStats>("dbd", "slurmdb_get_stats", kSourceDbd, &Snapshot::dbd,
                                    Server::kOther, [&c] { return c.LoadDbdStats(); }));
+  t.push_back(MakeSource<Fairshare>("fairshare", "slurm_load_assoc_mgr_info", kSourceFairshare,
+                                    &Snapshot::fairshare, kCtld,
+                                    [&c] { return c.LoadFairshare(); }));
+  // priority/multifactor recomputes usage every PriorityCalcPeriod (5 minutes by default).
+  t.back().interval_seconds = intervals.fairshare_seconds;
   if (MungeProbe* m = probes.munge) {
     t.push_back(ProbeSource(
         MakeSource<MungeStatus>("munge", "munge", kSourceMunge, &Snapshot::munge, Server::kOther,

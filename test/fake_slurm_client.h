@@ -71,6 +71,14 @@ class FakeSlurmClient : public SlurmClient, public NodeWriter {
     if (!resources_error.ok()) return resources_error;
     return resources;
   }
+  std::shared_ptr<const Fairshare> fairshare = std::make_shared<Fairshare>();
+  Status fairshare_error;
+  std::atomic<int> load_fairshare_calls{0};
+  Result<std::shared_ptr<const Fairshare>> LoadFairshare() override {
+    ++load_fairshare_calls;
+    if (!fairshare_error.ok()) return fairshare_error;
+    return fairshare;
+  }
   std::string MungeSocket() const override { return "/fake/munge.socket"; }
   std::vector<std::string> updates;  // "drain n1 reason" / "resume n1"
   Status update_error;

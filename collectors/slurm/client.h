@@ -35,6 +35,9 @@ class SlurmClient {
   virtual Result<std::shared_ptr<const DbdStats>> LoadDbdStats() = 0;
   // Licenses and reservations.
   virtual Result<std::shared_ptr<const LicensesAndReservations>> LoadResources() = 0;
+  // slurmctld's associations with their fairshare and usage (slurm_load_assoc_mgr_info), and
+  // the PriorityType that decides whether Slurm keeps usage at all.
+  virtual Result<std::shared_ptr<const Fairshare>> LoadFairshare() = 0;
   // The munge socket named by AuthInfo in the local slurm.conf ("" for munge's default).
   virtual std::string MungeSocket() const = 0;
   // Seconds spent inside library calls (RPCs) since the last call of this function: lets the

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 
 #include "collectors/slurm/gres.h"
@@ -382,6 +383,46 @@ Reservation ConvertReservation(const reserve_info_t& r) {
   out.maint = (r.flags & RESERVE_FLAG_MAINT) != 0;
   out.partition = Str(r.partition);
   out.flags = ReservationFlags(r.flags);
+  return out;
+}
+
+Association ConvertAssociation(const slurmdb_assoc_rec_t& a, uint32_t tres_cnt) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  // Slurm marks values it has not computed with NO_VAL (scontrol prints them as 1).
+  auto computed = [&](long double v) {
+    return v == static_cast<long double>(NO_VAL) ? kNaN : static_cast<double>(v);
+  };
+  Association out;
+  out.id = a.id;
+  out.account = Str(a.acct);
+  out.user = Str(a.user);
+  out.partition = Str(a.partition);
+  out.parent = Str(a.parent_acct);
+  out.is_root = a.user == nullptr && a.parent_acct == nullptr && out.account == "root";
+  out.shares_from_parent = a.shares_raw == SLURMDB_FS_USE_PARENT;
+  out.shares_raw = a.shares_raw;
+  out.grp_jobs = a.grp_jobs == INFINITE ? kNoLimit32 : a.grp_jobs;
+  const slurmdb_assoc_usage_t* u = a.usage;
+  if (u == nullptr) return out;
+  out.shares_norm = u->shares_norm;
+  out.usage_raw = static_cast<double>(u->usage_raw);
+  out.usage_norm = computed(u->usage_norm);
+  out.usage_efctv = computed(u->usage_efctv);
+  out.fs_factor = u->fs_factor;
+  // sshare prints no LevelFS for an association that takes its parent's shares.
+  out.level_fs = out.shares_from_parent ? kNaN : computed(u->level_fs);
+  out.used_jobs = u->used_jobs;
+  const uint32_t n = std::min(tres_cnt, u->tres_cnt);
+  out.grp_tres.assign(tres_cnt, kNoLimit64);
+  out.grp_tres_used.assign(tres_cnt, 0);
+  out.usage_tres_raw.assign(tres_cnt, 0);
+  for (uint32_t i = 0; i < tres_cnt; ++i) {
+    if (a.grp_tres_ctld) out.grp_tres[i] = a.grp_tres_ctld[i];
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    if (u->grp_used_tres) out.grp_tres_used[i] = u->grp_used_tres[i];
+    if (u->usage_tres_raw) out.usage_tres_raw[i] = static_cast<double>(u->usage_tres_raw[i]);
+  }
   return out;
 }
 

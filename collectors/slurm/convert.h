@@ -63,6 +63,9 @@ Job ConvertJob(const slurm_job_info_t& j, JobNames& names);
 SchedulerStats ConvertSchedulerStats(const stats_info_response_msg_t& r, JobNames& names);
 
 Reservation ConvertReservation(const reserve_info_t& r);
+// An association of slurm_load_assoc_mgr_info's reply, with its usage; the TRES arrays are
+// cut to `tres_cnt` (the reply's TRES count).
+Association ConvertAssociation(const slurmdb_assoc_rec_t& a, uint32_t tres_cnt);
 License ConvertLicense(const slurm_license_info_t& l);
 
 // The message type name of a slurmctld or slurmdbd RPC id ("REQUEST_PING"), or "RPC_<id>" /

@@ -61,6 +61,9 @@ struct LicFree {
 struct ResvFree {
   void operator()(reserve_info_msg_t* m) const { slurm_free_reservation_info_msg(m); }
 };
+struct AssocMgrFree {
+  void operator()(assoc_mgr_info_msg_t* m) const { slurm_free_assoc_mgr_info_msg(m); }
+};
 struct DbdStatsFree {
   void operator()(slurmdb_stats_rec_t* m) const { slurmdb_destroy_stats_rec(m); }
 };
@@ -151,7 +154,7 @@ struct LibSlurmClient::State {
 
   // controller
   time_t conf_update = 0;
-  std::string cluster_name, version;
+  std::string cluster_name, version, priority_type;
   int64_t boot_time = 0;
   // slurmdbd, and what it made of our last request: whether it speaks our protocol and
   // accepts our credential.
@@ -341,6 +344,7 @@ Result<ControllerPing> LibSlurmClient::Ping() {
       st.cluster_name = Str(conf->cluster_name);
       st.version = Str(conf->version);
       st.boot_time = static_cast<int64_t>(conf->boot_time);
+      st.priority_type = Str(conf->priority_type);
     }
   }
   p.cluster_name = st.cluster_name;
@@ -561,6 +565,39 @@ Result<std::shared_ptr<const LicensesAndReservations>> LibSlurmClient::LoadResou
     st.resources = std::move(out);
   }
   return st.resources;
+}
+
+Result<std::shared_ptr<const Fairshare>> LibSlurmClient::LoadFairshare() {
+  State& st = *state_;
+  st.lines.clear();
+  if (st.priority_type.empty()) {
+    return Status::Error("slurm_load_ctl_conf", "PriorityType unknown: no configuration read yet");
+  }
+  auto out = std::make_shared<Fairshare>();
+  out->priority_type = st.priority_type;  // from the configuration the ping read
+  out->multifactor = st.priority_type == "priority/multifactor";
+  if (!out->multifactor) return std::shared_ptr<const Fairshare>(std::move(out));
+  assoc_mgr_info_request_msg_t req{};
+  req.flags = ASSOC_MGR_INFO_FLAG_ASSOC;  // every association, no users or QOS
+  assoc_mgr_info_msg_t* raw = nullptr;
+  if (st.Call([&] { return slurm_load_assoc_mgr_info(&req, &raw); }) != SLURM_SUCCESS) {
+    return CtldFailure("slurm_load_assoc_mgr_info", st.err, st.last_call_seconds);
+  }
+  std::unique_ptr<assoc_mgr_info_msg_t, AssocMgrFree> msg(raw);
+  for (uint32_t i = 0; i < msg->tres_cnt; ++i) {
+    out->tres_names.push_back(Str(msg->tres_names ? msg->tres_names[i] : nullptr));
+  }
+  if (msg->assoc_list) {
+    struct listIterator* it = slurm_list_iterator_create(msg->assoc_list);
+    while (auto* a = static_cast<slurmdb_assoc_rec_t*>(slurm_list_next(it))) {
+      if (a->usage) {
+        out->associations.push_back(slurm_convert::ConvertAssociation(*a, msg->tres_cnt));
+      }
+    }
+    slurm_list_iterator_destroy(it);
+  }
+  st.Call([&] { msg.reset(); });
+  return std::shared_ptr<const Fairshare>(std::move(out));
 }
 
 Result<std::shared_ptr<const Jobs>> LibSlurmClient::LoadJobs() {

@@ -33,6 +33,7 @@ class LibSlurmClient : public SlurmClient, public NodeWriter {
   Result<std::shared_ptr<const SchedulerStats>> LoadSchedulerStats() override;
   Result<std::shared_ptr<const DbdStats>> LoadDbdStats() override;
   Result<std::shared_ptr<const LicensesAndReservations>> LoadResources() override;
+  Result<std::shared_ptr<const Fairshare>> LoadFairshare() override;
   std::string MungeSocket() const override;
   Status UpdateNode(const std::string& node, NodeUpdate what, const std::string& reason) override;
   std::string ApiVersion() const override { return BuildSlurmVersion(); }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "collectors/controller.h"
+#include "collectors/fairshare.h"
 #include "collectors/nodes.h"
 #include "test/fake_slurm_client.h"
 #include "test/fixtures/demo_cluster.h"
@@ -304,6 +305,67 @@ TEST(PollerTest, BackgroundLoopPollsAndStops) {
   int after = client.ping_calls;
   std::this_thread::sleep_for(std::chrono::milliseconds(30));
   EXPECT_EQ(client.ping_calls, after) << "no poll after Stop";
+}
+
+}  // namespace
+}  // namespace slurm_exporter
+
+namespace slurm_exporter {
+namespace {
+
+// A source with its own interval (fairshare) loads on the first poll, is carried between its
+// loads with the state of its last load, loads again once the interval has passed, and is
+// tried again on the next poll after a failure.
+TEST(PollerSourceTable, OwnIntervalCarriesTheLastLoadBetweenLoads) {
+  FakeSlurmClient client;
+  auto fs = std::make_shared<Fairshare>(testing::DemoFairshare());
+  client.fairshare = fs;
+  FairshareCollector collector(/*users=*/false);
+  auto clock = std::make_shared<ManualClock>();
+  PollerOptions opts;
+  opts.interval_seconds = 15;
+  opts.intervals.fairshare_seconds = 300;
+  Poller poller(client, {&collector}, opts, clock);
+  poller.PollOnce();
+  EXPECT_EQ(client.load_fairshare_calls.load(), 1);
+  const double first = poller.Latest()->snapshot->fairshare.last_success_time;
+  for (int i = 0; i < 19; ++i) {  // 285 s: not due yet
+    clock->Advance(15);
+    poller.PollOnce();
+  }
+  EXPECT_EQ(client.load_fairshare_calls.load(), 1);
+  auto latest = poller.Latest();
+  EXPECT_EQ(latest->snapshot->fairshare.data, fs);  // the same data, carried
+  EXPECT_EQ(latest->snapshot->fairshare.last_success_time, first);
+  EXPECT_TRUE(
+      Contains(poller.RenderAll(), "slurm_exporter_source_success{source=\"fairshare\"} 1"));
+  EXPECT_TRUE(
+      Contains(poller.RenderAll(), "slurm_account_fairshare_shares{account=\"physics\"} 60"));
+  clock->Advance(15);  // 300 s since the load
+  client.fairshare_error = Status::Error("slurm_load_assoc_mgr_info", "Socket timed out");
+  poller.PollOnce();
+  EXPECT_EQ(client.load_fairshare_calls.load(), 2);
+  EXPECT_TRUE(
+      Contains(poller.RenderAll(), "slurm_exporter_source_success{source=\"fairshare\"} 0"));
+  // Stale data are still served while the source is failing.
+  EXPECT_TRUE(
+      Contains(poller.RenderAll(), "slurm_account_fairshare_shares{account=\"physics\"} 60"));
+  clock->Advance(15);
+  client.fairshare_error = Status::Ok();
+  poller.PollOnce();  // failed last time: due again at once
+  EXPECT_EQ(client.load_fairshare_calls.load(), 3);
+  EXPECT_TRUE(
+      Contains(poller.RenderAll(), "slurm_exporter_source_success{source=\"fairshare\"} 1"));
+}
+
+// No enabled collector needs fairshare: the source is never loaded nor reported.
+TEST(PollerSourceTable, UnneededSourceIsNotLoaded) {
+  FakeSlurmClient client;
+  NodesCollector nodes;
+  Poller poller(client, {&nodes}, PollerOptions{}, std::make_shared<ManualClock>());
+  poller.PollOnce();
+  EXPECT_EQ(client.load_fairshare_calls.load(), 0);
+  EXPECT_FALSE(Contains(poller.RenderAll(), "source=\"fairshare\""));
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 // Controller, scheduler, slurmdbd, accounting database, munge, licenses, reservations.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <map>
 
 #include "collectors/controller.h"
+#include "collectors/fairshare.h"
 #include "test/exposition_parse.h"
 #include "test/fake_slurm_client.h"
 #include "test/fixtures/demo_cluster.h"
@@ -168,6 +170,50 @@ TEST(ControllerCollectorTest, PerHost) {
   EXPECT_EQ(m["slurm_controller_up,controller=ctl1,role=primary"], 1);
   EXPECT_EQ(m["slurm_controller_up,controller=ctl2,role=backup1"], 0);
   EXPECT_EQ(m["slurm_controller_info,cluster=fakecluster,version=22.05.8"], 1);
+}
+
+// sshare's definitions: RawShares absent for root and Fairshare=parent, LevelFS absent with
+// Fairshare=parent and +Inf for an unused association, GrpTRES only where a limit is set,
+// FairShare only for user associations (sshare prints none for accounts).
+TEST(FairshareCollectorTest, AccountsAsSshareDefinesThem) {
+  Snapshot s;
+  Set(s.fairshare, testing::DemoFairshare());
+  Status st;
+  auto m = Emit(FairshareCollector(false), s, &st);
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(m["slurm_account_fairshare_shares,account=physics"], 60);
+  EXPECT_EQ(m.count("slurm_account_fairshare_shares,account=root"), 0u);
+  EXPECT_EQ(m.count("slurm_account_fairshare_shares,account=chem"), 0u);
+  EXPECT_EQ(m["slurm_account_fairshare_shares_normalized,account=chem"], 0.4);
+  EXPECT_EQ(m["slurm_account_fairshare_level,account=physics"], 0.6);
+  EXPECT_EQ(m.count("slurm_account_fairshare_level,account=chem"), 0u);
+  EXPECT_EQ(m["slurm_account_grp_tres_limit,account=physics,tres=cpu"], 8);
+  EXPECT_EQ(m["slurm_account_grp_tres_used,account=physics,tres=cpu"], 2);
+  EXPECT_EQ(m.count("slurm_account_grp_tres_limit,account=physics,tres=mem"), 0u);
+  EXPECT_EQ(m["slurm_account_usage_tres_seconds,account=physics,tres=gres/gpu"], 900);
+  EXPECT_EQ(m["slurm_account_grp_jobs_limit,account=physics"], 4);
+  EXPECT_EQ(m.count("slurm_account_grp_jobs_limit,account=chem"), 0u);
+  for (const auto& [k, v] : m) EXPECT_EQ(k.find("user="), std::string::npos) << k;
+  auto u = Emit(FairshareCollector(true), s, &st);
+  EXPECT_EQ(u["slurm_user_fairshare_factor,account=physics,user=alice,partition="], 0.5);
+  EXPECT_TRUE(std::isinf(u["slurm_user_fairshare_level,account=chem,user=bob,partition="]));
+  for (const auto& [k, v] : u) EXPECT_EQ(k.find("slurm_account_"), std::string::npos) << k;
+}
+
+// Without priority/multifactor Slurm keeps no usage: nothing is exposed, and the status says
+// why.
+TEST(FairshareCollectorTest, NoMultifactorExposesNothingAndSaysWhy) {
+  Snapshot s;
+  Fairshare basic;
+  basic.priority_type = "priority/basic";
+  Set(s.fairshare, basic);
+  for (bool users : {false, true}) {
+    Status st;
+    auto m = Emit(FairshareCollector(users), s, &st);
+    EXPECT_TRUE(m.empty());
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.ToString().find("priority/basic"), std::string::npos) << st.ToString();
+  }
 }
 
 }  // namespace
