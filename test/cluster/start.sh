@@ -5,6 +5,9 @@
 #
 # usage: test/cluster/start.sh [--dir DIR] [--nodes N] [--ghost-nodes N] [--no-db] [--port-base P]
 #                              [--max-jobs N]   (MaxJobCount, default 10000)
+#                              [--multifactor]  (PriorityType=priority/multifactor, usage
+#                                                recomputed every minute, never decayed,
+#                                                association limits enforced)
 #                              [--slurm PREFIX] (a Slurm built by scripts/slurm-build.sh;
 #                                                default $SLURM_PREFIX, else Debian's in /usr)
 #
@@ -20,6 +23,7 @@ ghosts=0
 with_db=1
 port_base=""
 max_jobs=10000
+multifactor=0
 prefix=${SLURM_PREFIX:-/usr}
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -29,8 +33,9 @@ while [ $# -gt 0 ]; do
     --no-db) with_db=0; shift ;;
     --port-base) port_base=$2; shift 2 ;;
     --max-jobs) max_jobs=$2; shift 2 ;;
+    --multifactor) multifactor=1; shift ;;
     --slurm) prefix=$2; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "start.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -184,6 +189,17 @@ conf="$dir/etc/slurm.conf"
   echo "Licenses=matlab:10"
   echo "MailProg=/bin/true"
   echo "PrologFlags=Alloc"
+  if [ $multifactor = 1 ]; then
+    # Usage that a test can compare: recomputed every minute (the shortest period), and no
+    # decay, so that it holds still once no job runs.
+    echo "PriorityType=priority/multifactor"
+    echo "PriorityCalcPeriod=1"
+    echo "PriorityDecayHalfLife=0"
+    echo "PriorityUsageResetPeriod=NONE"
+    echo "PriorityWeightFairshare=10000"
+    # slurmctld counts usage against GrpTRES/GrpJobs only where it enforces limits.
+    [ $with_db = 1 ] && echo "AccountingStorageEnforce=associations,limits"
+  fi
   if [ $with_db = 1 ]; then
     echo "AccountingStorageType=accounting_storage/slurmdbd"
     echo "AccountingStorageHost=127.0.0.1"
