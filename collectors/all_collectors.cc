@@ -14,6 +14,8 @@ std::vector<std::unique_ptr<Collector>> AllCollectors() {
   all.push_back(std::make_unique<NodesCollector>());
   all.push_back(std::make_unique<PartitionsCollector>());
   all.push_back(std::make_unique<NodeDetailCollector>());
+  all.push_back(std::make_unique<NodeFeaturesCollector>());
+  all.push_back(std::make_unique<NodeLoadCollector>());
   all.push_back(std::make_unique<JobsCollector>());
   all.push_back(std::make_unique<JobsByOwnerCollector>(/*by_user=*/true));
   all.push_back(std::make_unique<JobsByOwnerCollector>(/*by_user=*/false));

@@ -27,6 +27,7 @@ enum SourceBit : uint32_t {
   kSourceMunge = 1u << 6,      // libmunge encode+decode round trip
   kSourceDatabase = 1u << 7,   // accounting database server (MariaDB/MySQL)
   kSourceFairshare = 1u << 8,  // slurm_load_assoc_mgr_info (associations and their usage)
+  kSourceNodeLoads = 1u << 9,  // load and free memory from the node table of kSourceNodes
 };
 
 class Collector {

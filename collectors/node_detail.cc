@@ -1,5 +1,6 @@
 #include "collectors/node_detail.h"
 
+#include <cmath>
 #include <string>
 
 namespace slurm_exporter {
@@ -27,7 +28,72 @@ void EmitSplit(MetricSink& out, const ResourceSplit& s, const Labels& base) {
   out.Add(static_cast<double>(s.other), with("other"));
 }
 
+// A per-node timestamp family; nodes where Slurm has none (0) are left out.
+void Timestamps(MetricSink& out, const ClusterNodes& c, const char* name, const char* help,
+                int64_t Node::*field) {
+  out.Gauge(name, help);
+  for (const Node& n : c.nodes) {
+    if (n.*field > 0) out.Add(static_cast<double>(n.*field), "node", n.name);
+  }
+}
+
+// What `scontrol show node` prints as CPUEfctv, BootTime, SlurmdStartTime, LastBusyTime and
+// the typed GPUs of Gres.
+void EmitHealth(const ClusterNodes& c, MetricSink& out) {
+  out.Gauge("slurm_node_cpus_effective",
+            "CPUs of the node that jobs can use: its CPUs minus those of specialized cores "
+            "(CPUEfctv).");
+  for (const Node& n : c.nodes) out.Add(n.cpus_effective, "node", n.name);
+  Timestamps(out, c, "slurm_node_boot_timestamp_seconds", "Unix time the node last booted.",
+             &Node::boot_time);
+  Timestamps(out, c, "slurm_node_slurmd_start_timestamp_seconds",
+             "Unix time slurmd last started on the node.", &Node::slurmd_start_time);
+  Timestamps(out, c, "slurm_node_last_busy_timestamp_seconds",
+             "Unix time the node last ran jobs (LastBusyTime: when it became idle).",
+             &Node::last_busy);
+  out.Gauge("slurm_node_gpus_by_type",
+            "GPUs of the node by the type its Gres names (gpu:a100:4); untyped GPUs are only "
+            "in slurm_node_gpus.");
+  for (const Node& n : c.nodes) {
+    for (const auto& [type, count] : n.gpu_types) {
+      out.Add(count, {{"node", n.name}, {"type", type}});
+    }
+  }
+}
+
 }  // namespace
+
+Status NodeFeaturesCollector::Collect(const Snapshot& snapshot, MetricSink& out) const {
+  const auto& src = snapshot.nodes;
+  if (!src.data) return SourceStatus(src, "nodes");
+  out.Gauge("slurm_node_features_info",
+            "The node's available and active features (scontrol's AvailableFeatures and "
+            "ActiveFeatures); always 1, for nodes that have features.");
+  for (const Node& n : src.data->nodes) {
+    if (n.features.empty() && n.features_active.empty()) continue;
+    out.Add(1, {{"node", n.name}, {"available", n.features}, {"active", n.features_active}});
+  }
+  return SourceStatus(src, "nodes");
+}
+
+Status NodeLoadCollector::Collect(const Snapshot& snapshot, MetricSink& out) const {
+  const auto& src = snapshot.node_loads;
+  if (!src.data) return SourceStatus(src, "node_loads");
+  const NodeLoads& l = *src.data;
+  out.Gauge("slurm_node_cpu_load",
+            "The node's load average as slurmd last reported it (CPULoad); absent until it "
+            "reports.");
+  for (size_t i = 0; i < l.nodes.size(); ++i) {
+    if (!std::isnan(l.cpu_load[i])) out.Add(l.cpu_load[i], "node", l.nodes[i]);
+  }
+  out.Gauge("slurm_node_memory_free_bytes",
+            "Free memory of the node as slurmd last reported it (FreeMem); absent until it "
+            "reports.");
+  for (size_t i = 0; i < l.nodes.size(); ++i) {
+    if (!std::isnan(l.free_memory_bytes[i])) out.Add(l.free_memory_bytes[i], "node", l.nodes[i]);
+  }
+  return SourceStatus(src, "node_loads");
+}
 
 Status NodeDetailCollector::Collect(const Snapshot& snapshot, MetricSink& out) const {
   const auto& src = snapshot.nodes;
@@ -70,6 +136,8 @@ Status NodeDetailCollector::Collect(const Snapshot& snapshot, MetricSink& out) c
   for (const Node& n : c.nodes) {
     if (!n.reason.empty()) out.Add(static_cast<double>(n.reason_time), "node", n.name);
   }
+
+  EmitHealth(c, out);
 
   ResourceSplit cpus, gpus;
   for (const Node& n : c.nodes) {

@@ -1,5 +1,6 @@
-// The "node_detail" collector: one set of series per node (state, partitions, CPUs, memory,
-// GPUs, reason), and CPU/GPU totals by allocated/idle/other for the cluster and per partition.
+// The "node_detail" collector: one set of series per node (state, partitions, CPUs, effective
+// CPUs, memory, GPUs and GPUs by type, reason, boot, slurmd start and last-busy times), and
+// CPU/GPU totals by allocated/idle/other for the cluster and per partition.
 // Cardinality grows with the node count (bounded by the cluster), never with jobs or users.
 #pragma once
 
@@ -28,6 +29,34 @@ class NodeDetailCollector : public Collector {
     return "Per-node state, partitions, CPUs, memory, GPUs and reason; CPU/GPU totals";
   }
   uint32_t Sources() const override { return kSourceNodes; }
+  Status Collect(const Snapshot& snapshot, MetricSink& out) const override;
+  bool DependsOnlyOnSourceData() const override { return true; }
+};
+
+// "node_detail.features": the node's available and active features as an info family (off by
+// default: the label values are free text of the site's own).
+class NodeFeaturesCollector : public Collector {
+ public:
+  std::string_view Name() const override { return "node_detail.features"; }
+  std::string_view Description() const override {
+    return "Per-node available and active features (info family)";
+  }
+  bool EnabledByDefault() const override { return false; }
+  uint32_t Sources() const override { return kSourceNodes; }
+  Status Collect(const Snapshot& snapshot, MetricSink& out) const override;
+  bool DependsOnlyOnSourceData() const override { return true; }
+};
+
+// "node_load": per-node CPU load and free memory. They change with every slurmd report, so
+// they come from their own source (NodeLoads) and are a part of their own: the node table
+// and node_detail's text stay reused while only these change.
+class NodeLoadCollector : public Collector {
+ public:
+  std::string_view Name() const override { return "node_load"; }
+  std::string_view Description() const override {
+    return "Per-node CPU load and free memory as slurmd reports them";
+  }
+  uint32_t Sources() const override { return kSourceNodeLoads; }
   Status Collect(const Snapshot& snapshot, MetricSink& out) const override;
   bool DependsOnlyOnSourceData() const override { return true; }
 };

@@ -54,9 +54,15 @@ struct Node {
   uint32_t gpus = 0;
   uint32_t alloc_gpus = 0;
   std::string reason;
-  int64_t reason_time = 0;  // unix seconds, 0 when no reason
-  // Nothing that changes on every slurmd report (free memory, load) is kept: no collector
-  // exposes it, and equal node data let the poller reuse the per-node text.
+  int64_t reason_time = 0;      // unix seconds, 0 when no reason
+  uint32_t cpus_effective = 0;  // CPUs jobs can use: CPUs minus specialized cores' CPUs
+  int64_t boot_time = 0;        // unix seconds; 0 when unknown
+  int64_t slurmd_start_time = 0;
+  int64_t last_busy = 0;                  // when the node last had jobs (or became idle); 0 unknown
+  std::string features, features_active;  // comma-separated, as scontrol prints them
+  std::vector<std::pair<std::string, uint32_t>> gpu_types;  // typed gres/gpu: type, count
+  // Nothing that changes on every slurmd report (free memory, load) is kept here: those are in
+  // NodeLoads, so that equal node data let the poller reuse the per-node text.
   bool operator==(const Node&) const = default;
 };
 
@@ -73,6 +79,29 @@ struct Partition {
   std::vector<uint32_t> node_indices;  // indices into ClusterNodes::nodes
   bool operator==(const Partition&) const = default;
 };
+
+// Per-node figures that change with every slurmd report, from the same node table as
+// ClusterNodes but kept apart from it, so that a change of load alone does not replace the
+// node table (and the per-node text built from it).
+struct NodeLoads {
+  std::vector<std::string> nodes;
+  std::vector<double> cpu_load;           // load average; NaN when slurmd reported none
+  std::vector<double> free_memory_bytes;  // NaN when unknown
+  bool operator==(const NodeLoads& o) const;
+};
+
+// NaN-aware: an unreported value equals an unreported value.
+inline bool NodeLoads::operator==(const NodeLoads& o) const {
+  auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i] && !(a[i] != a[i] && b[i] != b[i])) return false;  // NaN == NaN
+    }
+    return true;
+  };
+  return nodes == o.nodes && same(cpu_load, o.cpu_load) &&
+         same(free_memory_bytes, o.free_memory_bytes);
+}
 
 // Nodes and partitions, loaded together so that partition membership indices stay consistent.
 struct ClusterNodes {
@@ -323,6 +352,7 @@ struct Snapshot {
   Source<MungeStatus> munge;
   Source<DatabaseStatus> database;
   Source<Fairshare> fairshare;
+  Source<NodeLoads> node_loads;
   std::shared_ptr<const WaitTimes> wait_times;    // derived from jobs by the poller
   std::shared_ptr<const JobSummary> job_summary;  // derived from jobs by the poller
 };

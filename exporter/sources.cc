@@ -33,6 +33,9 @@ std::vector<SourceEntry> SourceTable(SlurmClient& c, Probes probes,
       [&c] { return SharedPing(c.Ping()); }, PingReached));
   t.push_back(MakeSource<ClusterNodes>("nodes", "slurm_load_node", kSourceNodes, &Snapshot::nodes,
                                        kCtld, [&c] { return c.LoadNodes(); }));
+  t.push_back(MakeSource<NodeLoads>("node_loads", "slurm_load_node", kSourceNodeLoads,
+                                    &Snapshot::node_loads, kCtld,
+                                    [&c] { return c.LoadNodeLoads(); }));
   t.push_back(MakeSource<Jobs>("jobs", "slurm_load_jobs", kSourceJobs, &Snapshot::jobs, kCtld,
                                [&c] { return c.LoadJobs(); }));
   t.push_back(MakeSource<SchedulerStats>("scheduler", "slurm_get_statistics", kSourceScheduler,

@@ -71,6 +71,8 @@ NATIVE = {
     "slurm_node_gpus_allocated": "slurm_node_gpus_alloc",
     "slurm_node_memory_bytes": "slurm_node_memory_bytes",
     "slurm_node_memory_allocated_bytes": "slurm_node_memory_alloc_bytes",
+    "slurm_node_memory_free_bytes": "slurm_node_memory_free_bytes",
+    "slurm_node_cpus_effective": "slurm_node_cpus_effective",
     "slurm_cpus": "slurm_jobs_cpus_alloc: state=\"allocated\" only, 16-bit there",
     "slurm_jobs": "slurm_jobs_<state>: one family per state (slurm_jobs_pending, ...)",
     "slurm_partition_jobs": "slurm_partition_jobs_<state>",

@@ -71,6 +71,11 @@ class FakeSlurmClient : public SlurmClient, public NodeWriter {
     if (!resources_error.ok()) return resources_error;
     return resources;
   }
+  std::shared_ptr<const NodeLoads> node_loads = std::make_shared<NodeLoads>();
+  Result<std::shared_ptr<const NodeLoads>> LoadNodeLoads() override {
+    if (!nodes_error.ok()) return nodes_error;
+    return node_loads;
+  }
   std::shared_ptr<const Fairshare> fairshare = std::make_shared<Fairshare>();
   Status fairshare_error;
   std::atomic<int> load_fairshare_calls{0};

@@ -22,6 +22,9 @@ class SlurmClient {
   // Nodes and partitions. When slurmctld reports no change since the last load, returns the
   // previous data (the same pointer) without converting anything again.
   virtual Result<std::shared_ptr<const ClusterNodes>> LoadNodes() = 0;
+  // Per-node load and free memory from the node table the last LoadNodes read (no RPC of its
+  // own; call it after LoadNodes). Reuses the previous data while they are equal.
+  virtual Result<std::shared_ptr<const NodeLoads>> LoadNodeLoads() = 0;
   // Jobs, with array records expanded into task counts. Reuses the previous data when slurmctld
   // reports no change.
   virtual Result<std::shared_ptr<const Jobs>> LoadJobs() = 0;

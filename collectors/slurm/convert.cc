@@ -147,6 +147,20 @@ void ConvertNodeInto(const node_info_t& n, Node& out) {
   out.alloc_memory_bytes = alloc.memory_mib * kMiB;
   out.gpus = n.gres ? static_cast<uint32_t>(GresCount(n.gres, "gpu")) : 0;
   out.alloc_gpus = n.gres_used ? static_cast<uint32_t>(GresCount(n.gres_used, "gpu")) : 0;
+  // CPUs jobs can use; slurmctld counts the specialized cores' CPUs out (cpus_efctv).
+  out.cpus_effective = n.cpus_efctv > 0 ? n.cpus_efctv : n.cpus;
+  out.boot_time = static_cast<int64_t>(n.boot_time);
+  out.slurmd_start_time = static_cast<int64_t>(n.slurmd_start_time);
+  out.last_busy = static_cast<int64_t>(n.last_busy);
+  out.features = Str(n.features);
+  // scontrol: ActiveFeatures are the available ones when slurmctld sends none.
+  out.features_active = n.features_act ? Str(n.features_act) : out.features;
+  out.gpu_types.clear();
+  if (n.gres) {
+    for (auto& [type, count] : GresByType(n.gres, "gpu")) {
+      out.gpu_types.emplace_back(std::move(type), static_cast<uint32_t>(count));
+    }
+  }
   if (n.reason && *n.reason) {
     out.reason = n.reason;
     out.reason_time = static_cast<int64_t>(n.reason_time);
@@ -154,6 +168,22 @@ void ConvertNodeInto(const node_info_t& n, Node& out) {
     out.reason.clear();
     out.reason_time = 0;
   }
+}
+
+NodeLoads ConvertNodeLoads(const std::vector<node_info_t*>& named) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  NodeLoads out;
+  out.nodes.reserve(named.size());
+  out.cpu_load.reserve(named.size());
+  out.free_memory_bytes.reserve(named.size());
+  for (const node_info_t* n : named) {
+    out.nodes.emplace_back(n->name);
+    // cpu_load is the load average * 100; NO_VAL / NO_VAL64 until slurmd reports.
+    out.cpu_load.push_back(n->cpu_load == NO_VAL ? kNaN : n->cpu_load / 100.0);
+    out.free_memory_bytes.push_back(
+        n->free_mem == NO_VAL64 ? kNaN : static_cast<double>(n->free_mem) * kMiB);
+  }
+  return out;
 }
 
 PartitionState MapPartitionState(uint16_t state_up) {

@@ -24,6 +24,8 @@ uint32_t MapNodeFlags(uint32_t state);
 // One node record into `out`, every field assigned: a Node reused across records keeps its
 // strings' capacity, so that comparing a reply with the previous table allocates nothing.
 void ConvertNodeInto(const node_info_t& n, Node& out);
+// Load and free memory of the named node records, in their order.
+NodeLoads ConvertNodeLoads(const std::vector<node_info_t*>& named);
 
 PartitionState MapPartitionState(uint16_t state_up);
 // `index_map` maps slurmctld's node indices (node_inx) to indices into our node table, -1 for

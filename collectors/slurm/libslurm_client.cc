@@ -148,6 +148,7 @@ struct LibSlurmClient::State {
   NodeMsg nodes;
   PartMsg parts;
   std::shared_ptr<const ClusterNodes> converted;
+  std::shared_ptr<const NodeLoads> loads;
   time_t jobs_update = 0;
   std::shared_ptr<const Jobs> jobs;
   slurm_convert::JobNames names;
@@ -600,6 +601,11 @@ Result<std::shared_ptr<const Fairshare>> LibSlurmClient::LoadFairshare() {
   return std::shared_ptr<const Fairshare>(std::move(out));
 }
 
+Result<std::shared_ptr<const NodeLoads>> LibSlurmClient::LoadNodeLoads() {
+  if (!state_->loads) return Status::Error("slurm_load_node", "no node table read yet");
+  return state_->loads;
+}
+
 Result<std::shared_ptr<const Jobs>> LibSlurmClient::LoadJobs() {
   State& st = *state_;
   st.lines.clear();
@@ -663,10 +669,12 @@ Result<std::shared_ptr<const ClusterNodes>> LibSlurmClient::LoadNodes() {
     index_map[i] = static_cast<int64_t>(named.size());
     named.push_back(&n);
   }
+  auto loads = std::make_shared<NodeLoads>(slurm_convert::ConvertNodeLoads(named));
+  if (!st.loads || !(*loads == *st.loads)) st.loads = std::move(loads);
   // slurmctld resends the whole node table whenever any record changes, mostly in fields no
-  // collector exposes. First compare the records with the nodes we have, through one reused
-  // Node, without building a table; equal data keep the previous object (and so the
-  // collectors' text built from it).
+  // collector exposes (and load and free memory, kept apart). First compare the records with the
+  // nodes we have, through one reused Node, without building a table; equal data keep the previous
+  // object (and so the collectors' text built from it).
   bool same_nodes = st.converted != nullptr && st.converted->nodes.size() == named.size();
   if (same_nodes) {
     Node scratch;

@@ -28,6 +28,7 @@ class LibSlurmClient : public SlurmClient, public NodeWriter {
   ~LibSlurmClient() override;
 
   Result<std::shared_ptr<const ClusterNodes>> LoadNodes() override;
+  Result<std::shared_ptr<const NodeLoads>> LoadNodeLoads() override;
   Result<std::shared_ptr<const Jobs>> LoadJobs() override;
   Result<ControllerPing> Ping() override;
   Result<std::shared_ptr<const SchedulerStats>> LoadSchedulerStats() override;

@@ -5,9 +5,9 @@
 #
 # usage: test/cluster/start.sh [--dir DIR] [--nodes N] [--ghost-nodes N] [--no-db] [--port-base P]
 #                              [--max-jobs N]   (MaxJobCount, default 10000)
-#                              [--multifactor]  (PriorityType=priority/multifactor, usage
-#                                                recomputed every minute, never decayed,
-#                                                association limits enforced)
+#                              [--priority basic|multifactor] (default: the release's own;
+#                                                multifactor: usage recomputed every minute,
+#                                                never decayed, association limits enforced)
 #                              [--slurm PREFIX] (a Slurm built by scripts/slurm-build.sh;
 #                                                default $SLURM_PREFIX, else Debian's in /usr)
 #
@@ -23,7 +23,7 @@ ghosts=0
 with_db=1
 port_base=""
 max_jobs=10000
-multifactor=0
+priority=""
 prefix=${SLURM_PREFIX:-/usr}
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -33,12 +33,13 @@ while [ $# -gt 0 ]; do
     --no-db) with_db=0; shift ;;
     --port-base) port_base=$2; shift 2 ;;
     --max-jobs) max_jobs=$2; shift 2 ;;
-    --multifactor) multifactor=1; shift ;;
+    --priority) priority=$2; shift 2 ;;
     --slurm) prefix=$2; shift 2 ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "start.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+case "$priority" in ""|basic|multifactor) ;; *) echo "start.sh: --priority basic|multifactor" >&2; exit 2 ;; esac
 [ "$nodes" -ge 4 ] || { echo "start.sh: --nodes must be >= 4 (partitions need n1..n4)" >&2; exit 2; }
 # The daemons and commands of that Slurm, by absolute path (recorded commands restart the same
 # binaries whatever PATH the caller has); its commands first on PATH for the scripts here.
@@ -189,7 +190,9 @@ conf="$dir/etc/slurm.conf"
   echo "Licenses=matlab:10"
   echo "MailProg=/bin/true"
   echo "PrologFlags=Alloc"
-  if [ $multifactor = 1 ]; then
+  if [ "$priority" = basic ]; then
+    echo "PriorityType=priority/basic"
+  elif [ "$priority" = multifactor ]; then
     # Usage that a test can compare: recomputed every minute (the shortest period), and no
     # decay, so that it holds still once no job runs.
     echo "PriorityType=priority/multifactor"

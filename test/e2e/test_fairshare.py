@@ -135,7 +135,7 @@ def stable_usage(cluster):
 
 
 def test_multifactor(args):
-    cluster = Cluster(extra=["--multifactor"])
+    cluster = Cluster(extra=["--priority", "multifactor"])
     exporter = None
     try:
         make_accounts(cluster)
@@ -165,7 +165,7 @@ def test_multifactor(args):
 
 def test_basic(args):
     """Without priority/multifactor: no fairshare series, one log line that says why."""
-    cluster = Cluster(nodes=4)
+    cluster = Cluster(extra=["--priority", "basic"])
     exporter = None
     try:
         exporter = Exporter(args.exporter, cluster, "--slurm.poll-interval=1s",

@@ -68,6 +68,7 @@ TEST(GoldenTest, FullExposition) {
   client.dbd = std::make_shared<const DbdStats>(testing::DemoDbdStats(1700000000));
   client.resources =
       std::make_shared<const LicensesAndReservations>(testing::DemoResources(1700000000));
+  client.node_loads = std::make_shared<const NodeLoads>(testing::DemoNodeLoads());
   client.fairshare = std::make_shared<const Fairshare>(testing::DemoFairshare());
   testing::FakeMungeProbe munge;
   testing::FakeDatabaseProbe database;

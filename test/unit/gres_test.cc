@@ -31,3 +31,21 @@ TEST(GresCountTest, Table) {
 
 }  // namespace
 }  // namespace slurm_exporter
+
+namespace slurm_exporter {
+namespace {
+
+TEST(GresByType, TypedItemsOnly) {
+  using V = std::vector<std::pair<std::string, uint64_t>>;
+  EXPECT_EQ(GresByType("gpu:a100:4(S:0-1),mps:100", "gpu"), (V{{"a100", 4}}));
+  EXPECT_EQ(GresByType("gpu:a100:2,gpu:v100:1(IDX:0),gpu:a100:1", "gpu"),
+            (V{{"a100", 3}, {"v100", 1}}));
+  EXPECT_EQ(GresByType("gpu:2", "gpu"), V{});
+  EXPECT_EQ(GresByType("gpu", "gpu"), V{});
+  EXPECT_EQ(GresByType("gpu:tesla", "gpu"), (V{{"tesla", 1}}));
+  EXPECT_EQ(GresByType("mps:a100:4", "gpu"), V{});
+  EXPECT_EQ(GresByType("", "gpu"), V{});
+}
+
+}  // namespace
+}  // namespace slurm_exporter
