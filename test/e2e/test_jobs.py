@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Jobs, partitions and per-node detail e2e: job counts by state, partition and pending reason
-equal squeue (array tasks one by one), per-user counts, per-node CPUs/GPUs allocated equal
-scontrol, and a held job that is released shows exactly one wait-time observation within a
+equal squeue (array tasks one by one), per-user counts, per-node CPUs/GPUs allocated, CPU load,
+free memory, effective CPUs, boot/slurmd start/last-busy times and features equal scontrol, and a held job that is released shows exactly one wait-time observation within a
 poll."""
 import collections
 import os
@@ -65,7 +65,38 @@ def compare_nodes(cluster, exporter):
              float(gres.group(1)) if gres else 0.0)
         c.eq("memory %s" % node, value(m, "slurm_node_memory_bytes", node=node),
              float(f["RealMemory"]) * 1024 * 1024)
+        compare_node_health(c, m, node, f)
     return c
+
+
+def timestamp(text):
+    """scontrol's local time (2026-12-05T09:00:00), None for None/Unknown."""
+    try:
+        return float(time.mktime(time.strptime(text, "%Y-%m-%dT%H:%M:%S")))
+    except ValueError:
+        return None
+
+
+def compare_node_health(c, m, node, f):
+    """CPULoad, FreeMem, CPUEfctv, BootTime, SlurmdStartTime, LastBusyTime and features as
+    `scontrol show node` prints them."""
+    load = None if f["CPULoad"] == "N/A" else float(f["CPULoad"])
+    got = value(m, "slurm_node_cpu_load", node=node)
+    c.eq("cpu_load %s" % node, None if got is None else round(got, 2), load)
+    free = None if f["FreeMem"] == "N/A" else float(f["FreeMem"]) * 1024 * 1024
+    c.eq("memory_free %s" % node, value(m, "slurm_node_memory_free_bytes", node=node), free)
+    c.eq("cpus_effective %s" % node, value(m, "slurm_node_cpus_effective", node=node),
+         float(f.get("CPUEfctv", f["CPUTot"])))
+    for field, metric in [("BootTime", "slurm_node_boot_timestamp_seconds"),
+                          ("SlurmdStartTime", "slurm_node_slurmd_start_timestamp_seconds"),
+                          ("LastBusyTime", "slurm_node_last_busy_timestamp_seconds")]:
+        if field in f:
+            c.eq("%s %s" % (field, node), value(m, metric, node=node), timestamp(f[field]))
+    avail = "" if f["AvailableFeatures"] == "(null)" else f["AvailableFeatures"]
+    active = "" if f["ActiveFeatures"] == "(null)" else f["ActiveFeatures"]
+    want = 1.0 if avail or active else None
+    c.eq("features %s" % node, value(m, "slurm_node_features_info", node=node, available=avail,
+                                     active=active), want)
 
 
 def histogram(m, partition):
@@ -86,8 +117,11 @@ def test(args):
         wait_until("three jobs running",
                    lambda: sum(r[0] == "running" for r in squeue_truth(cluster)) == 3,
                    timeout=60)
+        cluster.run("scontrol", "update", "nodename=n2", "AvailableFeatures=intel,ib",
+                    "ActiveFeatures=intel")
         exporter = Exporter(args.exporter, cluster, "--slurm.poll-interval=1s",
-                            "--collector.jobs_users", "--collector.jobs_accounts")
+                            "--collector.jobs_users", "--collector.jobs_accounts",
+                            "--collector.node_detail.features")
         c = wait_checks("job counts equal squeue", lambda: compare_jobs(cluster, exporter),
                         timeout=20)
         log("job counts equal squeue: %d checks" % c.count)
@@ -101,7 +135,7 @@ def test(args):
         accounts = {dict(k[1])["account"]: v for k, v in m.items()
                     if k[0] == "slurm_account_jobs" and dict(k[1])["state"] == "running"}
         assert sum(accounts.values()) == 3, accounts
-        c = wait_checks("per-node CPUs/GPUs equal scontrol",
+        c = wait_checks("per-node CPUs/GPUs/health equal scontrol",
                         lambda: compare_nodes(cluster, exporter), timeout=20)
         log("per-node detail equals scontrol: %d checks" % c.count)
 
