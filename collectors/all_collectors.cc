@@ -2,6 +2,7 @@
 
 #include "collectors/controller.h"
 #include "collectors/fairshare.h"
+#include "collectors/job_efficiency.h"
 #include "collectors/jobs.h"
 #include "collectors/node_detail.h"
 #include "collectors/nodes.h"
@@ -29,6 +30,9 @@ std::vector<std::unique_ptr<Collector>> AllCollectors() {
   all.push_back(std::make_unique<ReservationsCollector>());
   all.push_back(std::make_unique<FairshareCollector>(/*users=*/false));
   all.push_back(std::make_unique<FairshareCollector>(/*users=*/true));
+  all.push_back(std::make_unique<JobEfficiencyCollector>(JobEfficiencyCollector::By::kPartition));
+  all.push_back(std::make_unique<JobEfficiencyCollector>(JobEfficiencyCollector::By::kAccount));
+  all.push_back(std::make_unique<JobEfficiencyCollector>(JobEfficiencyCollector::By::kUser));
   return all;
 }
 

@@ -18,16 +18,17 @@
 namespace slurm_exporter {
 
 enum SourceBit : uint32_t {
-  kSourceNodes = 1u << 0,      // nodes + partitions (slurm_load_node, slurm_load_partitions)
-  kSourcePing = 1u << 1,       // controller ping
-  kSourceJobs = 1u << 2,       // slurm_load_jobs
-  kSourceScheduler = 1u << 3,  // slurm_get_statistics (sdiag)
-  kSourceDbd = 1u << 4,        // slurmdb_get_stats over a persistent slurmdbd connection
-  kSourceResources = 1u << 5,  // slurm_load_licenses, slurm_load_reservations
-  kSourceMunge = 1u << 6,      // libmunge encode+decode round trip
-  kSourceDatabase = 1u << 7,   // accounting database server (MariaDB/MySQL)
-  kSourceFairshare = 1u << 8,  // slurm_load_assoc_mgr_info (associations and their usage)
-  kSourceNodeLoads = 1u << 9,  // load and free memory from the node table of kSourceNodes
+  kSourceNodes = 1u << 0,          // nodes + partitions (slurm_load_node, slurm_load_partitions)
+  kSourcePing = 1u << 1,           // controller ping
+  kSourceJobs = 1u << 2,           // slurm_load_jobs
+  kSourceScheduler = 1u << 3,      // slurm_get_statistics (sdiag)
+  kSourceDbd = 1u << 4,            // slurmdb_get_stats over a persistent slurmdbd connection
+  kSourceResources = 1u << 5,      // slurm_load_licenses, slurm_load_reservations
+  kSourceMunge = 1u << 6,          // libmunge encode+decode round trip
+  kSourceDatabase = 1u << 7,       // accounting database server (MariaDB/MySQL)
+  kSourceFairshare = 1u << 8,      // slurm_load_assoc_mgr_info (associations and their usage)
+  kSourceNodeLoads = 1u << 9,      // load and free memory from the node table of kSourceNodes
+  kSourceFinishedJobs = 1u << 10,  // slurmdb_jobs_get: jobs that ended since the last read
 };
 
 class Collector {

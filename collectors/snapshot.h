@@ -321,6 +321,28 @@ struct Fairshare {
   std::vector<Association> associations;
 };
 
+// A job that ended, as slurmdbd recorded it, with sacct's figures.
+struct FinishedJob {
+  uint64_t record = 0;  // slurmdbd's record (db_index): counted once per record
+  uint32_t job_id = 0;
+  int64_t end_time = 0;  // unix seconds
+  JobState state = JobState::kCompleted;
+  std::string partition, account, user;
+  uint32_t cpus = 0;            // AllocCPUS
+  uint32_t gpus = 0;            // allocated gres/gpu
+  double elapsed_seconds = 0;   // Elapsed
+  double cpu_seconds = 0;       // TotalCPU: user + system time of all its steps
+  double max_rss_bytes = -1;    // the largest MaxRSS of its steps; -1 when none reported one
+  double req_memory_bytes = 0;  // ReqMem: the job's whole memory request; 0 when unknown
+};
+
+// One read of the jobs that ended in [from, to] (unix seconds), as far as slurmdbd knew them
+// at the time of the read.
+struct FinishedJobs {
+  int64_t from = 0, to = 0;
+  std::vector<FinishedJob> jobs;
+};
+
 // The outcome of loading one data source, whatever its data type. A source with its own
 // interval keeps the state of its last load between loads.
 struct SourceState {
@@ -339,7 +361,8 @@ struct Source : SourceState {
   std::shared_ptr<const T> data;
 };
 
-struct JobSummary;  // collectors/jobs.h
+struct JobSummary;     // collectors/jobs.h
+struct JobEfficiency;  // collectors/job_efficiency.h
 
 struct Snapshot {
   double time = 0;  // unix seconds when the poll started
@@ -353,8 +376,10 @@ struct Snapshot {
   Source<DatabaseStatus> database;
   Source<Fairshare> fairshare;
   Source<NodeLoads> node_loads;
-  std::shared_ptr<const WaitTimes> wait_times;    // derived from jobs by the poller
-  std::shared_ptr<const JobSummary> job_summary;  // derived from jobs by the poller
+  Source<FinishedJobs> finished_jobs;
+  std::shared_ptr<const WaitTimes> wait_times;          // derived from jobs by the poller
+  std::shared_ptr<const JobSummary> job_summary;        // derived from jobs by the poller
+  std::shared_ptr<const JobEfficiency> job_efficiency;  // from finished_jobs, by the poller
 };
 
 }  // namespace slurm_exporter

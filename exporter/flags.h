@@ -33,7 +33,8 @@ struct ExporterConfig {
   std::string accounting_db_my_cnf;  // enables the accounting_db collector
   double poll_interval_seconds = 15;
   double poll_timeout_seconds = 60;
-  double fairshare_interval_seconds = 300;  // loads of the association manager
+  double fairshare_interval_seconds = 300;     // loads of the association manager
+  double job_efficiency_interval_seconds = 0;  // reads of finished jobs; 0: every poll
   log::Level log_level = log::Level::kInfo;
   std::vector<std::string> enabled_collectors;  // resolved, in the order given by the choices
   bool help = false;

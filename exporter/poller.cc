@@ -18,6 +18,12 @@ namespace {
 // level 6 for 7% more bytes (test/bench/poll_bench.cc).
 constexpr int kGzipLevel = 1;
 
+SourceIntervals WithPoll(const PollerOptions& o) {
+  SourceIntervals i = o.intervals;
+  i.poll_seconds = o.interval_seconds;
+  return i;
+}
+
 uint32_t NeededSources(const std::vector<const Collector*>& collectors) {
   uint32_t needed = kSourcePing;
   for (const Collector* c : collectors) needed |= c->Sources();
@@ -39,7 +45,7 @@ Poller::Poller(SlurmClient& client, std::vector<const Collector*> collectors, Po
       probes_(probes),
       collectors_(std::move(collectors)),
       options_(std::move(options)),
-      sources_(SourceTable(client_, probes_, options_.intervals)),
+      sources_(SourceTable(client_, probes_, WithPoll(options_))),
       needed_(NeededSources(collectors_)),
       clock_(clock ? std::move(clock) : std::make_shared<Clock>()),
       started_at_(clock_->Now()),
@@ -135,6 +141,8 @@ void Poller::SkipOne(size_t i, Snapshot& snap, const Snapshot* prev, bool mismat
 }
 
 void Poller::Derive(Snapshot& snap, const Snapshot* prev) {
+  // Each new read of finished jobs is counted once; a carried read adds nothing.
+  snap.job_efficiency = job_efficiency_.Update(snap.finished_jobs.data);
   if (!snap.jobs.data) return;
   snap.wait_times = wait_times_.Update(snap.jobs.data);
   // Summarized once per job table; polls without job changes reuse it.

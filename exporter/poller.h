@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "collectors/collector.h"
+#include "collectors/job_efficiency.h"
 #include "collectors/probes.h"
 #include "collectors/slurm/client.h"
 #include "collectors/wait_time.h"
@@ -151,6 +152,7 @@ class Poller {
   std::shared_ptr<const Snapshot> previous_;
   std::vector<double> loaded_at_;  // per source: monotonic time of its last load, 0 if never
   WaitTimeTracker wait_times_;
+  JobEfficiencyTracker job_efficiency_;
   uint64_t polls_ok_ = 0;
   uint64_t polls_failed_ = 0;
   double last_success_at_ = 0;

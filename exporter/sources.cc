@@ -1,7 +1,17 @@
 #include "exporter/sources.h"
 
+#include <chrono>
+
+#include "collectors/job_efficiency.h"
+
 namespace slurm_exporter {
 namespace {
+
+int64_t WallSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // A ping that reached no controller loaded fine as a call, but the source failed: its data
 // (which controllers were tried, and why they failed) are kept for the controller collector.
@@ -51,6 +61,18 @@ std::vector<SourceEntry> SourceTable(SlurmClient& c, Probes probes,
                                     [&c] { return c.LoadFairshare(); }));
   // priority/multifactor recomputes usage every PriorityCalcPeriod (5 minutes by default).
   t.back().interval_seconds = intervals.fairshare_seconds;
+  // Finished jobs: from one read interval before the process started, then from the end of
+  // the last successful read less the margin for late records (collectors/job_efficiency.h).
+  const double every = intervals.job_efficiency_seconds > 0 ? intervals.job_efficiency_seconds
+                                                            : intervals.poll_seconds;
+  const int64_t first_from = WallSeconds() - static_cast<int64_t>(every);
+  t.push_back(MakeIncrementalSource<FinishedJobs>(
+      "finished_jobs", "slurmdb_jobs_get", kSourceFinishedJobs, &Snapshot::finished_jobs,
+      Server::kOther, [&c, first_from](const std::shared_ptr<const FinishedJobs>& previous) {
+        const int64_t from = previous ? previous->to - kLateRecordSeconds : first_from;
+        return c.LoadFinishedJobs(from, WallSeconds());
+      }));
+  t.back().interval_seconds = intervals.job_efficiency_seconds;
   if (MungeProbe* m = probes.munge) {
     t.push_back(ProbeSource(
         MakeSource<MungeStatus>("munge", "munge", kSourceMunge, &Snapshot::munge, Server::kOther,

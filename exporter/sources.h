@@ -113,7 +113,9 @@ struct Probes {
 
 // Intervals of the sources that have their own (by name); the others load every poll.
 struct SourceIntervals {
+  double poll_seconds = 15;  // the main poll
   double fairshare_seconds = 300;
+  double job_efficiency_seconds = 0;  // 0: every poll
 };
 
 // The exporter's sources, in load order: ping first (the cheapest call, and it tells whether

@@ -76,6 +76,21 @@ class FakeSlurmClient : public SlurmClient, public NodeWriter {
     if (!nodes_error.ok()) return nodes_error;
     return node_loads;
   }
+  // Finished jobs: those of `finished` whose end time is in the window asked for.
+  std::vector<FinishedJob> finished;
+  Status finished_error;
+  std::vector<std::pair<int64_t, int64_t>> finished_windows;  // every window asked for
+  Result<std::shared_ptr<const FinishedJobs>> LoadFinishedJobs(int64_t from, int64_t to) override {
+    finished_windows.emplace_back(from, to);
+    if (!finished_error.ok()) return finished_error;
+    auto out = std::make_shared<FinishedJobs>();
+    out->from = from;
+    out->to = to;
+    for (const auto& j : finished) {
+      if (j.end_time >= from && j.end_time <= to) out->jobs.push_back(j);
+    }
+    return std::shared_ptr<const FinishedJobs>(std::move(out));
+  }
   std::shared_ptr<const Fairshare> fairshare = std::make_shared<Fairshare>();
   Status fairshare_error;
   std::atomic<int> load_fairshare_calls{0};

@@ -41,6 +41,10 @@ class SlurmClient {
   // slurmctld's associations with their fairshare and usage (slurm_load_assoc_mgr_info), and
   // the PriorityType that decides whether Slurm keeps usage at all.
   virtual Result<std::shared_ptr<const Fairshare>> LoadFairshare() = 0;
+  // Jobs that ended between `from` and `to` (unix seconds) as slurmdbd has recorded them,
+  // with their steps' usage (slurmdb_jobs_get on the persistent slurmdbd connection).
+  virtual Result<std::shared_ptr<const FinishedJobs>> LoadFinishedJobs(int64_t from,
+                                                                       int64_t to) = 0;
   // The munge socket named by AuthInfo in the local slurm.conf ("" for munge's default).
   virtual std::string MungeSocket() const = 0;
   // Seconds spent inside library calls (RPCs) since the last call of this function: lets the

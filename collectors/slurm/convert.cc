@@ -416,6 +416,48 @@ Reservation ConvertReservation(const reserve_info_t& r) {
   return out;
 }
 
+namespace {
+// TRES ids that every Slurm database has (Slurm's tres_types_t).
+constexpr const char* kTresCpu = "1";
+constexpr const char* kTresMem = "2";
+}  // namespace
+
+FinishedJob ConvertFinishedJob(const slurmdb_job_rec_t& j, uint32_t gpu_tres_id, JobNames& names) {
+  FinishedJob out;
+  out.job_id = j.jobid;
+  // One record per job id and submission (a requeued job is recorded again).
+  out.record = (uint64_t{j.jobid} << 32) | static_cast<uint32_t>(j.submit);
+  out.end_time = static_cast<int64_t>(j.end);
+  out.state = MapJobState(j.state & JOB_STATE_BASE);
+  out.partition = Str(j.partition);
+  out.account = Str(j.account);
+  out.user = j.user ? std::string(j.user) : std::string(names.User(j.uid));
+  const std::string_view alloc = j.tres_alloc_str ? j.tres_alloc_str : "";
+  out.cpus = static_cast<uint32_t>(TresCount(alloc, kTresCpu));
+  if (gpu_tres_id) {
+    out.gpus = static_cast<uint32_t>(TresCount(alloc, std::to_string(gpu_tres_id)));
+  }
+  out.elapsed_seconds = j.elapsed;
+  out.cpu_seconds = static_cast<double>(j.tot_cpu_sec) + static_cast<double>(j.tot_cpu_usec) / 1e6;
+  // sacct's ReqMem: the memory TRES of the request, in megabytes.
+  const uint64_t req_mb = TresCount(j.tres_req_str ? j.tres_req_str : "", kTresMem);
+  out.req_memory_bytes = static_cast<double>(req_mb) * kMiB;
+  if (j.steps) {
+    struct listIterator* it = slurm_list_iterator_create(j.steps);
+    while (auto* s = static_cast<slurmdb_step_rec_t*>(slurm_list_next(it))) {
+      const char* max = s->stats.tres_usage_in_max;
+      // sacct's MaxRSS of the step: its memory TRES, in bytes (absent, 0 or NO_VAL64 for a
+      // step that never reported).
+      const uint64_t rss = max ? TresCount(max, kTresMem) : 0;
+      if (rss > 0 && rss < (uint64_t{1} << 62)) {
+        out.max_rss_bytes = std::max(out.max_rss_bytes, static_cast<double>(rss));
+      }
+    }
+    slurm_list_iterator_destroy(it);
+  }
+  return out;
+}
+
 Association ConvertAssociation(const slurmdb_assoc_rec_t& a, uint32_t tres_cnt) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   // Slurm marks values it has not computed with NO_VAL (scontrol prints them as 1).

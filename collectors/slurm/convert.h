@@ -65,6 +65,10 @@ Job ConvertJob(const slurm_job_info_t& j, JobNames& names);
 SchedulerStats ConvertSchedulerStats(const stats_info_response_msg_t& r, JobNames& names);
 
 Reservation ConvertReservation(const reserve_info_t& r);
+// A job record of slurmdb_jobs_get with sacct's figures; `gpu_tres_id` is gres/gpu's TRES id
+// (0: not accounted).
+FinishedJob ConvertFinishedJob(const slurmdb_job_rec_t& j, uint32_t gpu_tres_id, JobNames& names);
+
 // An association of slurm_load_assoc_mgr_info's reply, with its usage; the TRES arrays are
 // cut to `tres_cnt` (the reply's TRES count).
 Association ConvertAssociation(const slurmdb_assoc_rec_t& a, uint32_t tres_cnt);

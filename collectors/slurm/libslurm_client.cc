@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <type_traits>
 
 #include "collectors/slurm/compat.h"
@@ -162,6 +163,7 @@ struct LibSlurmClient::State {
   void* db_conn = nullptr;
   enum class Peer { kUnknown, kAccepts, kMismatch, kRejectsCredential };
   Peer dbd_peer = Peer::kUnknown;
+  std::optional<uint32_t> gpu_tres_id;  // of gres/gpu in slurmdbd's TRES table
   // licenses and reservations
   time_t lic_update = 0, resv_update = 0;
   std::shared_ptr<const LicensesAndReservations> resources;
@@ -451,32 +453,38 @@ Result<std::shared_ptr<const SchedulerStats>> LibSlurmClient::LoadSchedulerStats
   return std::shared_ptr<const SchedulerStats>(std::move(out));
 }
 
+Status LibSlurmClient::DbdFailed(Status status) {
+  State& st = *state_;
+  st.CloseDbd();  // re-open on the next poll
+  if (status.code() == kProtocolMismatchCode) {
+    st.dbd_peer = State::Peer::kMismatch;
+  } else if (IsAuthRejection(status.code(), 0)) {
+    st.dbd_peer = State::Peer::kRejectsCredential;
+  } else {
+    st.dbd_peer = State::Peer::kUnknown;
+  }
+  return status;
+}
+
+Status LibSlurmClient::OpenDbd() {
+  State& st = *state_;
+  if (st.db_conn != nullptr) return Status::Ok();
+  uint16_t flags = 0;
+  st.db_conn = st.Call([&] { return slurmdb_connection_get(&flags); });
+  if (st.db_conn != nullptr) return Status::Ok();
+  if (st.err == 0 && st.lines.empty()) {
+    return DbdFailed(Status::Error("slurmdb_connection_get",
+                                   "no slurmdbd connection (is AccountingStorageType "
+                                   "accounting_storage/slurmdbd?)"));
+  }
+  return DbdFailed(st.Failure("slurmdb_connection_get", st.err, "slurmdbd"));
+}
+
 Result<std::shared_ptr<const DbdStats>> LibSlurmClient::LoadDbdStats() {
   State& st = *state_;
   st.lines.clear();
-  auto failed = [&](Status status) {
-    st.CloseDbd();  // re-open on the next poll
-    if (status.code() == kProtocolMismatchCode) {
-      st.dbd_peer = State::Peer::kMismatch;
-    } else if (IsAuthRejection(status.code(), 0)) {
-      st.dbd_peer = State::Peer::kRejectsCredential;
-    } else {
-      st.dbd_peer = State::Peer::kUnknown;
-    }
-    return status;
-  };
-  if (st.db_conn == nullptr) {
-    uint16_t flags = 0;
-    st.db_conn = st.Call([&] { return slurmdb_connection_get(&flags); });
-    if (st.db_conn == nullptr) {
-      if (st.err == 0 && st.lines.empty()) {
-        return failed(Status::Error("slurmdb_connection_get",
-                                    "no slurmdbd connection (is AccountingStorageType "
-                                    "accounting_storage/slurmdbd?)"));
-      }
-      return failed(st.Failure("slurmdb_connection_get", st.err, "slurmdbd"));
-    }
-  }
+  auto failed = [&](Status status) { return DbdFailed(std::move(status)); };
+  if (Status s = OpenDbd(); !s.ok()) return s;
   auto out = std::make_shared<DbdStats>();
   slurmdb_stats_rec_t* raw = nullptr;
   auto t0 = std::chrono::steady_clock::now();
@@ -604,6 +612,82 @@ Result<std::shared_ptr<const Fairshare>> LibSlurmClient::LoadFairshare() {
 Result<std::shared_ptr<const NodeLoads>> LibSlurmClient::LoadNodeLoads() {
   if (!state_->loads) return Status::Error("slurm_load_node", "no node table read yet");
   return state_->loads;
+}
+
+namespace {
+
+struct SlurmListFree {
+  void operator()(struct xlist* l) const { slurm_list_destroy(l); }
+};
+using SlurmList = std::unique_ptr<struct xlist, SlurmListFree>;
+
+// A list of strings for a slurmdb condition (the strings are freed with the list).
+SlurmList StringList(const std::vector<std::string>& items) {
+  SlurmList l(slurm_list_create(free));
+  for (const auto& s : items) slurm_list_append(l.get(), strdup(s.c_str()));
+  return l;
+}
+
+// The states a job can end in, as slurmdbd's state condition takes them (numbers as text).
+std::vector<std::string> EndStates() {
+  std::vector<std::string> out;
+  for (uint32_t s : {JOB_COMPLETE, JOB_CANCELLED, JOB_FAILED, JOB_TIMEOUT, JOB_NODE_FAIL,
+                     JOB_PREEMPTED, JOB_BOOT_FAIL, JOB_DEADLINE, JOB_OOM}) {
+    out.push_back(std::to_string(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+uint32_t LibSlurmClient::GpuTresId() {
+  State& st = *state_;
+  if (st.gpu_tres_id) return *st.gpu_tres_id;
+  slurmdb_tres_cond_t cond{};
+  SlurmList tres(st.Call([&] { return slurmdb_tres_get(st.db_conn, &cond); }));
+  if (!tres) return 0;  // asked again on the next load
+  uint32_t id = 0;
+  struct listIterator* it = slurm_list_iterator_create(tres.get());
+  while (auto* t = static_cast<slurmdb_tres_rec_t*>(slurm_list_next(it))) {
+    if (t->type && t->name && std::string_view(t->type) == "gres" &&
+        std::string_view(t->name) == "gpu") {
+      id = t->id;
+    }
+  }
+  slurm_list_iterator_destroy(it);
+  st.gpu_tres_id = id;
+  return id;
+}
+
+Result<std::shared_ptr<const FinishedJobs>> LibSlurmClient::LoadFinishedJobs(int64_t from,
+                                                                             int64_t to) {
+  State& st = *state_;
+  st.lines.clear();
+  if (Status s = OpenDbd(); !s.ok()) return s;
+  const uint32_t gpu_id = GpuTresId();
+  // sacct -X-less, -S from -E to -s <end states>: jobs that ended in [from, to], their times
+  // untruncated (sacct's default without -T), with their steps.
+  SlurmList clusters = StringList({Str(slurm_conf.cluster_name)});
+  SlurmList states = StringList(EndStates());
+  slurmdb_job_cond_t cond{};
+  cond.cluster_list = clusters.get();
+  cond.state_list = states.get();
+  cond.usage_start = static_cast<time_t>(from);
+  cond.usage_end = static_cast<time_t>(to);
+  cond.flags = JOBCOND_FLAG_NO_TRUNC;
+  SlurmList jobs(st.Call([&] { return slurmdb_jobs_get(st.db_conn, &cond); }));
+  if (!jobs) return DbdFailed(st.Failure("slurmdb_jobs_get", st.err, "slurmdbd"));
+  auto out = std::make_shared<FinishedJobs>();
+  out->from = from;
+  out->to = to;
+  out->jobs.reserve(static_cast<size_t>(slurm_list_count(jobs.get())));
+  struct listIterator* it = slurm_list_iterator_create(jobs.get());
+  while (auto* j = static_cast<slurmdb_job_rec_t*>(slurm_list_next(it))) {
+    out->jobs.push_back(slurm_convert::ConvertFinishedJob(*j, gpu_id, st.names));
+  }
+  slurm_list_iterator_destroy(it);
+  st.Call([&] { jobs.reset(); });
+  return std::shared_ptr<const FinishedJobs>(std::move(out));
 }
 
 Result<std::shared_ptr<const Jobs>> LibSlurmClient::LoadJobs() {

@@ -35,6 +35,7 @@ class LibSlurmClient : public SlurmClient, public NodeWriter {
   Result<std::shared_ptr<const DbdStats>> LoadDbdStats() override;
   Result<std::shared_ptr<const LicensesAndReservations>> LoadResources() override;
   Result<std::shared_ptr<const Fairshare>> LoadFairshare() override;
+  Result<std::shared_ptr<const FinishedJobs>> LoadFinishedJobs(int64_t from, int64_t to) override;
   std::string MungeSocket() const override;
   Status UpdateNode(const std::string& node, NodeUpdate what, const std::string& reason) override;
   std::string ApiVersion() const override { return BuildSlurmVersion(); }
@@ -52,6 +53,12 @@ class LibSlurmClient : public SlurmClient, public NodeWriter {
   // saying why while slurmdbd, through the same munged, accepts us (CredentialOrProtocol).
   Status CtldFailure(std::string op, int code, double seconds);
   Status CredentialOrProtocol(Status rejection);
+  // Opens the persistent slurmdbd connection when none is open; DbdFailed closes it (it is
+  // opened again on the next load) and notes what slurmdbd made of our request.
+  Status OpenDbd();
+  Status DbdFailed(Status status);
+  // The id of TRES gres/gpu in this cluster's accounting (0 when it is not accounted).
+  uint32_t GpuTresId();
   std::string conf_path_;
   std::unique_ptr<State> state_;
 };

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -68,6 +69,7 @@ TEST(GoldenTest, FullExposition) {
   client.dbd = std::make_shared<const DbdStats>(testing::DemoDbdStats(1700000000));
   client.resources =
       std::make_shared<const LicensesAndReservations>(testing::DemoResources(1700000000));
+  client.finished = testing::DemoFinishedJobs(static_cast<int64_t>(std::time(nullptr)) - 5);
   client.node_loads = std::make_shared<const NodeLoads>(testing::DemoNodeLoads());
   client.fairshare = std::make_shared<const Fairshare>(testing::DemoFairshare());
   testing::FakeMungeProbe munge;

@@ -6,12 +6,14 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <ctime>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 
 #include "collectors/controller.h"
 #include "collectors/fairshare.h"
+#include "collectors/job_efficiency.h"
 #include "collectors/nodes.h"
 #include "test/fake_slurm_client.h"
 #include "test/fixtures/demo_cluster.h"
@@ -366,6 +368,81 @@ TEST(PollerSourceTable, UnneededSourceIsNotLoaded) {
   poller.PollOnce();
   EXPECT_EQ(client.load_fairshare_calls.load(), 0);
   EXPECT_FALSE(Contains(poller.RenderAll(), "source=\"fairshare\""));
+}
+
+}  // namespace
+}  // namespace slurm_exporter
+
+namespace slurm_exporter {
+namespace {
+
+double Sample(const std::string& text, const std::string& series) {
+  const auto pos = text.find(series + " ");
+  if (pos == std::string::npos) return -1;
+  return std::stod(text.substr(pos + series.size() + 1));
+}
+
+// Finished jobs are read incrementally: the first window starts one interval before the
+// process, each later one at the end of the last successful read less the margin for late
+// records; a job returned by two overlapping reads, or by the same read carried, is counted
+// once; a failed read leaves the window open.
+TEST(PollerJobEfficiency, IncrementalReadsCountEachJobOnce) {
+  FakeSlurmClient client;
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  client.finished = testing::DemoFinishedJobs(now - 5);
+  JobEfficiencyCollector collector(JobEfficiencyCollector::By::kPartition);
+  PollerOptions opts;
+  opts.interval_seconds = 15;
+  Poller poller(client, {&collector}, opts, std::make_shared<ManualClock>());
+  poller.PollOnce();
+  ASSERT_EQ(client.finished_windows.size(), 1u);
+  EXPECT_NEAR(static_cast<double>(client.finished_windows[0].first), static_cast<double>(now - 15),
+              3);
+  const std::string done =
+      "slurm_partition_jobs_ended_total{partition=\"normal\",state=\"completed\"}";
+  EXPECT_EQ(Sample(poller.RenderAll(), done), 2);
+  poller.PollOnce();  // overlaps the first read: the same jobs again
+  ASSERT_EQ(client.finished_windows.size(), 2u);
+  EXPECT_EQ(client.finished_windows[1].first,
+            client.finished_windows[0].second - kLateRecordSeconds);
+  EXPECT_EQ(Sample(poller.RenderAll(), done), 2);
+  EXPECT_EQ(
+      Sample(poller.RenderAll(),
+             "slurm_partition_jobs_ended_total{partition=\"normal\",state=\"out_of_memory\"}"),
+      1);
+  EXPECT_EQ(Sample(poller.RenderAll(),
+                   "slurm_partition_job_gpu_allocated_seconds_total{partition=\"gpu\"}"),
+            7200);
+  // slurmdbd down: the read fails, the counts stay, the next window still starts where the
+  // last successful read ended.
+  const int64_t last_to = client.finished_windows[1].second;
+  client.finished_error = Status::Error("slurmdb_jobs_get", "Connection refused");
+  poller.PollOnce();
+  EXPECT_EQ(Sample(poller.RenderAll(), done), 2);
+  EXPECT_TRUE(
+      Contains(poller.RenderAll(), "slurm_exporter_source_success{source=\"finished_jobs\"} 0"));
+  client.finished_error = Status::Ok();
+  FinishedJob late = client.finished[0];
+  late.record += 1;  // another job that ended during the outage
+  late.job_id = 301;
+  client.finished.push_back(late);
+  poller.PollOnce();
+  EXPECT_EQ(client.finished_windows.back().first, last_to - kLateRecordSeconds);
+  EXPECT_EQ(Sample(poller.RenderAll(), done), 3);
+  // A new process (restart) starts its counters from zero, as Prometheus expects of a reset.
+  Poller restarted(client, {&collector}, opts, std::make_shared<ManualClock>());
+  restarted.PollOnce();
+  EXPECT_EQ(Sample(restarted.RenderAll(), done), 3);  // the jobs of its own first window
+}
+
+TEST(JobEfficiency, AsSeffDefinesIt) {
+  const auto jobs = testing::DemoFinishedJobs(1700000000);
+  EXPECT_DOUBLE_EQ(CpuEfficiency(jobs[0]), 380.0 / (100 * 4));
+  EXPECT_DOUBLE_EQ(MemoryEfficiency(jobs[0]), 0.5);
+  EXPECT_LT(MemoryEfficiency(jobs[4]), 0);  // no step reported RSS: not observed
+  FinishedJob instant = jobs[0];
+  instant.elapsed_seconds = 0;
+  EXPECT_LT(CpuEfficiency(instant), 0);
 }
 
 }  // namespace
