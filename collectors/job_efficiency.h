@@ -12,7 +12,8 @@
 // first read covers jobs that ended from one read interval before the process started; each
 // later read covers what ended since the last successful read (a failed read leaves the window
 // open: the next one covers the outage), plus a margin for records that reach slurmdbd after
-// the job ended (kLateRecordSeconds: slurmctld's DBD agent queue lagging). A job is counted
+// the job ended (kLateRecordSeconds: slurmctld's DBD agent queue lagging), never reaching
+// before the first window. A job is counted
 // once per process: records are remembered by id until no later read can return them. A read
 // costs one slurmdbd round trip and grows with the jobs that ended in its window.
 #pragma once

@@ -1,5 +1,6 @@
 #include "exporter/sources.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "collectors/job_efficiency.h"
@@ -69,7 +70,9 @@ std::vector<SourceEntry> SourceTable(SlurmClient& c, Probes probes,
   t.push_back(MakeIncrementalSource<FinishedJobs>(
       "finished_jobs", "slurmdb_jobs_get", kSourceFinishedJobs, &Snapshot::finished_jobs,
       Server::kOther, [&c, first_from](const std::shared_ptr<const FinishedJobs>& previous) {
-        const int64_t from = previous ? previous->to - kLateRecordSeconds : first_from;
+        // Never before the first window: jobs that ended earlier belong to an earlier process.
+        const int64_t from =
+            previous ? std::max(first_from, previous->to - kLateRecordSeconds) : first_from;
         return c.LoadFinishedJobs(from, WallSeconds());
       }));
   t.back().interval_seconds = intervals.job_efficiency_seconds;

@@ -438,13 +438,19 @@ FinishedJob ConvertFinishedJob(const slurmdb_job_rec_t& j, uint32_t gpu_tres_id,
     out.gpus = static_cast<uint32_t>(TresCount(alloc, std::to_string(gpu_tres_id)));
   }
   out.elapsed_seconds = j.elapsed;
-  out.cpu_seconds = static_cast<double>(j.tot_cpu_sec) + static_cast<double>(j.tot_cpu_usec) / 1e6;
+  // sacct's TotalCPU of a job: the sum over its steps that ended (sacct adds them up itself;
+  // the job record's own figure is 0).
+  out.cpu_seconds = 0;
   // sacct's ReqMem: the memory TRES of the request, in megabytes.
   const uint64_t req_mb = TresCount(j.tres_req_str ? j.tres_req_str : "", kTresMem);
   out.req_memory_bytes = static_cast<double>(req_mb) * kMiB;
   if (j.steps) {
     struct listIterator* it = slurm_list_iterator_create(j.steps);
     while (auto* s = static_cast<slurmdb_step_rec_t*>(slurm_list_next(it))) {
+      if (s->state >= JOB_COMPLETE) {
+        out.cpu_seconds +=
+            static_cast<double>(s->tot_cpu_sec) + static_cast<double>(s->tot_cpu_usec) / 1e6;
+      }
       const char* max = s->stats.tres_usage_in_max;
       // sacct's MaxRSS of the step: its memory TRES, in bytes (absent, 0 or NO_VAL64 for a
       // step that never reported).

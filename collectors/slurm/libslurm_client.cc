@@ -675,6 +675,13 @@ Result<std::shared_ptr<const FinishedJobs>> LibSlurmClient::LoadFinishedJobs(int
   cond.usage_start = static_cast<time_t>(from);
   cond.usage_end = static_cast<time_t>(to);
   cond.flags = JOBCOND_FLAG_NO_TRUNC;
+  cond.db_flags = SLURMDB_JOB_FLAG_NOTSET;  // as sacct: 0 would keep only jobs without flags
+  // slurmdbd answers a connection's queries inside one database transaction until it is
+  // committed or rolled back: on a connection kept open, jobs recorded after its first query
+  // stay invisible. Ending the (read-only) transaction first makes the read see them.
+  if (st.Call([&] { return slurmdb_connection_commit(st.db_conn, false); }) != SLURM_SUCCESS) {
+    return DbdFailed(st.Failure("slurmdb_connection_commit", st.err, "slurmdbd"));
+  }
   SlurmList jobs(st.Call([&] { return slurmdb_jobs_get(st.db_conn, &cond); }));
   if (!jobs) return DbdFailed(st.Failure("slurmdb_jobs_get", st.err, "slurmdbd"));
   auto out = std::make_shared<FinishedJobs>();
@@ -687,6 +694,9 @@ Result<std::shared_ptr<const FinishedJobs>> LibSlurmClient::LoadFinishedJobs(int
   }
   slurm_list_iterator_destroy(it);
   st.Call([&] { jobs.reset(); });
+  log::Debug("finished jobs read", {{"from", std::to_string(from)},
+                                    {"to", std::to_string(to)},
+                                    {"jobs", std::to_string(out->jobs.size())}});
   return std::shared_ptr<const FinishedJobs>(std::move(out));
 }
 
