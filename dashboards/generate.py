@@ -156,6 +156,15 @@ def dashboards():
         panel("Nodes not responding", "Nodes slurmctld does not hear from, per partition.",
               [("sum by (partition) (slurm_partition_nodes_not_responding{%s})" % CP,
                 "{{partition}}")], "none"),
+        panel("Load per usable CPU", "Each node's load average (slurmd's CPULoad) over the CPUs "
+              "jobs can use (CPUEfctv); SLURMNodeLoadHigh fires above 2 on a node with jobs.",
+              [("max by (node) (slurm_node_cpu_load{%s}) / clamp_min(max by (node) "
+                "(slurm_node_cpus_effective{%s}), 1)" % (C, C), "{{node}}")], "none",
+              thresholds=[(2, "red")]),
+        panel("Free memory per node", "Free memory (slurmd's FreeMem) over RealMemory; "
+              "SLURMNodeMemoryLow fires below 5% on a node with jobs.",
+              [("max by (node) (slurm_node_memory_free_bytes{%s}) / clamp_min(max by (node) "
+                "(slurm_node_memory_bytes{%s}), 1)" % (C, C), "{{node}}")], "percentunit"),
     ], ["nodes"])
 
     jobs = dashboard("slurm-jobs", "Slurm / Jobs and queue", [
@@ -181,7 +190,72 @@ def dashboards():
               [("sum by (state) (slurm_partition_job_cpus{%s})" % CP, "{{state}}")], "none"),
         panel("GPUs of pending and running jobs", "Requested by pending, used by running jobs.",
               [("sum by (state) (slurm_partition_job_gpus{%s})" % CP, "{{state}}")], "none"),
+        panel("Jobs ended by state", "Jobs that ended in the interval by final state, as "
+              "slurmdbd recorded them (collector job_efficiency).",
+              [("sum by (state) (increase(slurm_partition_jobs_ended_total{%s}"
+                "[$__rate_interval]))" % CP, "{{state}}")], "none"),
+        panel("Failing jobs", "Share of the jobs that ended in the interval that failed, ran "
+              "out of memory or lost their node, per partition; SLURMPartitionJobsFailing "
+              "fires above 50%.",
+              [('sum by (partition) (increase(slurm_partition_jobs_ended_total{%s,state=~'
+                '"failed|out_of_memory|node_fail"}[$__rate_interval])) / clamp_min(sum '
+                'by (partition) (increase(slurm_partition_jobs_ended_total{%s}'
+                '[$__rate_interval])), 1)' % (CP, CP), "{{partition}}")], "percentunit",
+              thresholds=[(0.5, "red")]),
+        panel("CPU efficiency of ended jobs", "Median and 10th percentile of TotalCPU / "
+              "(Elapsed x AllocCPUS) of the jobs that ended in the interval (seff's figure).",
+              [("histogram_quantile(0.5, sum by (le) (rate(slurm_partition_job_cpu_efficiency_"
+                "bucket{%s}[$__rate_interval])))" % CP, "p50"),
+               ("histogram_quantile(0.1, sum by (le) (rate(slurm_partition_job_cpu_efficiency_"
+                "bucket{%s}[$__rate_interval])))" % CP, "p10")], "percentunit"),
+        panel("Memory efficiency of ended jobs", "Median and 90th percentile of the largest "
+              "MaxRSS of a job's steps over its ReqMem, for jobs that ended in the interval.",
+              [("histogram_quantile(0.5, sum by (le) (rate(slurm_partition_job_memory_"
+                "efficiency_bucket{%s}[$__rate_interval])))" % CP, "p50"),
+               ("histogram_quantile(0.9, sum by (le) (rate(slurm_partition_job_memory_"
+                "efficiency_bucket{%s}[$__rate_interval])))" % CP, "p90")], "percentunit"),
+        panel("CPU-hours and GPU-hours of ended jobs", "Allocated (Elapsed x CPUs or GPUs) to "
+              "the jobs that ended in the interval.",
+              [("sum(increase(slurm_partition_job_cpu_allocated_seconds_total{%s}"
+                "[$__rate_interval])) / 3600" % CP, "CPU-hours"),
+               ("sum(increase(slurm_partition_job_gpu_allocated_seconds_total{%s}"
+                "[$__rate_interval])) / 3600" % CP, "GPU-hours")], "none"),
     ], ["jobs"])
+
+    A = C + ',account!="root"'
+    fairshare = dashboard("slurm-fairshare", "Slurm / Fairshare and usage", [
+        panel("Shares and effective usage", "Per account: NormShares (what it is owed) and "
+              "EffectvUsage (what it used), as sshare prints them.",
+              [("max by (account) (slurm_account_fairshare_shares_normalized{%s})" % A,
+                "{{account}} shares"),
+               ("max by (account) (slurm_account_usage_effective{%s})" % A,
+                "{{account}} usage")], "percentunit"),
+        panel("LevelFS per account", "NormShares over EffectvUsage among siblings (Fair Tree): "
+              "below 1 an account used more than its share.",
+              [("max by (account) (slurm_account_fairshare_level{%s})" % A, "{{account}}")],
+              "none", thresholds=[(1, "green")]),
+        panel("Usage per account", "RawUsage: decayed billing-weighted seconds.",
+              [("max by (account) (slurm_account_usage_raw_seconds{%s})" % A, "{{account}}")],
+              "s"),
+        panel("Usage per account and TRES", "Decayed TRES-seconds per account (mem in "
+              "megabyte-seconds).",
+              [("max by (account, tres) (slurm_account_usage_tres_seconds{%s})" % A,
+                "{{account}} {{tres}}")], "none"),
+        panel("Fairshare factor per user", "The FairShare factor of each user association "
+              "(collector fairshare.users); low values sink in the queue.",
+              [("max by (account, user) (slurm_user_fairshare_factor{%s})" % C, "")], "none",
+              "table"),
+        panel("GrpTRES use", "TRES allocated now over the account's GrpTRES limit, where one "
+              "is set.",
+              [("max by (account, tres) (slurm_account_grp_tres_used{%s}) / max by (account, "
+                "tres) (slurm_account_grp_tres_limit{%s})" % (C, C), "{{account}} {{tres}}")],
+              "percentunit", thresholds=[(0.9, "red")]),
+        panel("Running jobs and GrpJobs", "Running jobs of the account tree, and its GrpJobs "
+              "limit where one is set.",
+              [("max by (account) (slurm_account_jobs_running{%s})" % A, "{{account}} running"),
+               ("max by (account) (slurm_account_grp_jobs_limit{%s})" % A,
+                "{{account}} limit")], "none"),
+    ], ["fairshare"])
 
     scheduler = dashboard("slurm-scheduler", "Slurm / Scheduler and RPC", [
         panel("Scheduler cycles", "Last and mean main cycle, last backfill cycle.",
@@ -243,7 +317,7 @@ def dashboards():
                ("max(slurm_remediator_dry_run)", "dry-run")], "none"),
     ], ["remediation"])
     return {"overview": overview, "nodes": nodes, "jobs": jobs, "scheduler": scheduler,
-            "accounting": accounting, "remediation": remediation}
+            "accounting": accounting, "remediation": remediation, "fairshare": fairshare}
 
 
 def main():

@@ -2,7 +2,8 @@
 """Every panel query of dashboards/ against a real Prometheus that scrapes the exporter (all
 collectors on, accounting database included) and the remediator on a real cluster with some
 life in it: running, pending, held and finished jobs, a drained node, a never-started node, a
-remediation decision. Each query must return data, except the justified exceptions listed in
+remediation decision, priority/multifactor with usage and an account with GrpTRES/GrpJobs
+limits. Each query must return data, except the justified exceptions listed in
 dashboards/check_dashboards.py."""
 import json
 import os
@@ -15,18 +16,23 @@ from harness import ROOT, Cluster, Exporter, Prometheus, free_port, log, main, w
 
 
 def test(args):
-    cluster = Cluster(ghosts=1)
+    cluster = Cluster(ghosts=1, extra=["--priority", "multifactor"])
     exporter = prom = remediator = None
     try:
         d = cluster.dir
-        cluster.sbatch("-p", "normal", "--exclusive", "-w", "n1", "--wrap", "sleep 600")
-        cluster.sbatch("-p", "normal", "-n1", "-w", "n2", "--wrap", "sleep 600")
-        cluster.sbatch("-p", "gpu", "-n1", "--gres=gpu:1", "--wrap", "sleep 600")
+        cluster.run("sacctmgr", "-i", "modify", "account", "demo", "set", "GrpTRES=cpu=64",
+                    "GrpJobs=100")
+        # Usage of an account other than root, for the fairshare panels.
+        cluster.sbatch("-A", "demo", "-p", "normal", "--exclusive", "-w", "n1", "--wrap",
+                       "sleep 600")
+        cluster.sbatch("-A", "demo", "-p", "normal", "-n1", "-w", "n2", "--wrap", "sleep 600")
+        cluster.sbatch("-A", "demo", "-p", "gpu", "-n1", "--gres=gpu:1", "--wrap", "sleep 600")
         cluster.sbatch("-p", "debug", "-H", "--wrap", "sleep 1")
         cluster.sbatch("-p", "debug", "-w", "n1", "--wrap", "sleep 1")  # pending: n1 is busy
         cluster.run("scontrol", "update", "NodeName=n4", "State=DRAIN", "Reason=dashboards")
         exporter = Exporter(args.exporter, cluster, "--slurm.poll-interval=1s",
-                            "--collector.rpc_users",
+                            "--collector.rpc_users", "--collector.job_efficiency",
+                            "--collector.fairshare.users", "--fairshare.interval=1s",
                             "--accounting-db.my-cnf=" + os.path.join(d, "etc", "exporter-my.cnf"))
         policy = os.path.join(d, "etc", "policy.json")
         json.dump({"rules": [{"alertname": "SLURMNodeNotResponding"}]}, open(policy, "w"))
@@ -67,6 +73,12 @@ def test(args):
             'sum(increase(slurm_job_wait_time_seconds_count[1m])) > 0'), timeout=90)
         wait_until("remediator decisions scraped", lambda: prom.query(
             "increase(slurm_remediator_decisions_total[1m]) > 0"), timeout=60)
+        # priority/multifactor adds the running jobs' usage every minute (PriorityCalcPeriod).
+        wait_until("usage per TRES scraped", lambda: prom.query(
+            'slurm_account_usage_tres_seconds{account="demo"}'), timeout=150)
+        # Two samples of the finished-job counters in the window, for increase() and rate().
+        wait_until("ended jobs scraped", lambda: prom.query(
+            "increase(slurm_partition_job_memory_efficiency_count[1m])"), timeout=90)
         r = subprocess.run([sys.executable, os.path.join(ROOT, "dashboards",
                                                          "check_dashboards.py"),
                             "--prometheus", prom.url,
