@@ -126,6 +126,8 @@ Result<ExporterConfig> ParseFlags(const std::vector<std::string>& args,
       if (Status s = duration_flag(&cfg.poll_interval_seconds); !s.ok()) return s;
     } else if (name == "job-efficiency.interval") {
       if (Status s = duration_flag(&cfg.job_efficiency_interval_seconds); !s.ok()) return s;
+    } else if (name == "node-load.interval") {
+      if (Status s = duration_flag(&cfg.node_load_interval_seconds); !s.ok()) return s;
     } else if (name == "fairshare.interval") {
       if (Status s = duration_flag(&cfg.fairshare_interval_seconds); !s.ok()) return s;
     } else if (name == "slurm.poll-timeout") {
@@ -180,6 +182,8 @@ std::string Usage(const std::vector<CollectorChoice>& collectors) {
       "  --fairshare.interval=DURATION     time between loads of the association manager for\n"
       "                                    the fairshare collectors (default 5m; Slurm\n"
       "                                    recomputes usage every PriorityCalcPeriod)\n"
+      "  --node-load.interval=DURATION     time between refreshes of per-node CPU load and free\n"
+      "                                    memory for node_load (default 1m)\n"
       "  --job-efficiency.interval=DURATION time between reads of finished jobs from slurmdbd\n"
       "                                    for job_efficiency (default: every poll)\n"
       "  --log.level=LEVEL                 debug, info, warn or error (default info)\n"

@@ -35,6 +35,7 @@ struct ExporterConfig {
   double poll_timeout_seconds = 60;
   double fairshare_interval_seconds = 300;     // loads of the association manager
   double job_efficiency_interval_seconds = 0;  // reads of finished jobs; 0: every poll
+  double node_load_interval_seconds = 60;      // refreshes of per-node load and free memory
   log::Level log_level = log::Level::kInfo;
   std::vector<std::string> enabled_collectors;  // resolved, in the order given by the choices
   bool help = false;

@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
   popts.interval_seconds = cfg.poll_interval_seconds;
   popts.timeout_seconds = cfg.poll_timeout_seconds;
   popts.intervals.fairshare_seconds = cfg.fairshare_interval_seconds;
+  popts.intervals.node_load_seconds = cfg.node_load_interval_seconds;
   popts.intervals.job_efficiency_seconds = cfg.job_efficiency_interval_seconds;
   popts.version = SLURM_EXPORTER_VERSION;
   Poller poller(*client.value(), enabled, popts, nullptr, probes);

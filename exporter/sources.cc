@@ -47,6 +47,7 @@ std::vector<SourceEntry> SourceTable(SlurmClient& c, Probes probes,
   t.push_back(MakeSource<NodeLoads>("node_loads", "slurm_load_node", kSourceNodeLoads,
                                     &Snapshot::node_loads, kCtld,
                                     [&c] { return c.LoadNodeLoads(); }));
+  t.back().interval_seconds = intervals.node_load_seconds;
   t.push_back(MakeSource<Jobs>("jobs", "slurm_load_jobs", kSourceJobs, &Snapshot::jobs, kCtld,
                                [&c] { return c.LoadJobs(); }));
   t.push_back(MakeSource<SchedulerStats>("scheduler", "slurm_get_statistics", kSourceScheduler,

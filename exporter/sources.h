@@ -115,6 +115,10 @@ struct Probes {
 struct SourceIntervals {
   double poll_seconds = 15;  // the main poll
   double fairshare_seconds = 300;
+  // Load and free memory change with every round of slurmd pings on every node: refreshing
+  // them once a minute keeps a poll where only they changed within the processing target at
+  // 10,000 nodes (docs/performance.md).
+  double node_load_seconds = 60;
   double job_efficiency_seconds = 0;  // 0: every poll
 };
 

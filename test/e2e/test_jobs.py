@@ -121,7 +121,7 @@ def test(args):
                     "ActiveFeatures=intel")
         exporter = Exporter(args.exporter, cluster, "--slurm.poll-interval=1s",
                             "--collector.jobs_users", "--collector.jobs_accounts",
-                            "--collector.node_detail.features")
+                            "--collector.node_detail.features", "--node-load.interval=1s")
         c = wait_checks("job counts equal squeue", lambda: compare_jobs(cluster, exporter),
                         timeout=20)
         log("job counts equal squeue: %d checks" % c.count)
