@@ -194,8 +194,8 @@ int main(int argc, char** argv) {
   RemediatorOptions opts;
   opts.reconcile_interval_seconds = reconcile;
   const bool dry_run = policy.value().dry_run;
-  Remediator remediator(*client.value(), *client.value(), std::move(policy).value(), std::move(ledger).value(),
-                        opts);
+  Remediator remediator(*client.value(), *client.value(), std::move(policy).value(),
+                        std::move(ledger).value(), opts);
 
   const slurm_exporter::Auth checker = auth.value();
   auto authorized = [checker](const HttpRequest& req) { return checker.Check(req.authorization); };
