@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "collectors/snapshot.h"
@@ -45,6 +46,17 @@ class Collector {
   // reports no node change.
   virtual bool DependsOnlyOnSourceData() const { return false; }
 };
+
+// The Status code of a collector that works but has nothing to expose on this cluster (for
+// example fairshare without priority/multifactor): the poller reports it as a success and says
+// why once in the log, so that no alert fires for a feature the site does not use.
+inline constexpr int kNothingToExposeCode = -2;
+inline Status NothingToExpose(std::string why) {
+  return Status::Error("nothing to expose", std::move(why), kNothingToExposeCode);
+}
+inline bool CollectorSucceeded(const Status& s) {
+  return s.ok() || s.code() == kNothingToExposeCode;
+}
 
 // Status of a source for a collector: OK when fresh; the load error otherwise.
 template <typename T>

@@ -124,9 +124,8 @@ Status FairshareCollector::Collect(const Snapshot& snapshot, MetricSink& out) co
   if (!src.data) return SourceStatus(src, "fairshare");
   const Fairshare& fs = *src.data;
   if (!fs.multifactor) {
-    return Status::Error("fairshare",
-                         "PriorityType is " + fs.priority_type +
-                             ", not priority/multifactor: Slurm keeps no usage or fairshare");
+    return NothingToExpose("PriorityType is " + fs.priority_type +
+                           ", not priority/multifactor: Slurm keeps no usage or fairshare");
   }
   if (users_) {
     UserFamilies(out, fs);

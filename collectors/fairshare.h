@@ -7,8 +7,8 @@
 //                      (off by default: one set per user and account).
 // They read the "fairshare" source, which loads on its own interval (--fairshare.interval,
 // 5m by default) because priority/multifactor recomputes usage only every PriorityCalcPeriod.
-// Without priority/multifactor Slurm keeps no usage: the collectors expose nothing and fail
-// with a status that says so (logged once).
+// Without priority/multifactor Slurm keeps no usage: the collectors expose nothing and say so
+// (NothingToExpose: logged once, not a failure).
 #pragma once
 
 #include "collectors/collector.h"

@@ -275,7 +275,7 @@ void Poller::WriteSelfMetrics(const Snapshot& snap, const Built& built, double p
   self.Gauge("slurm_exporter_collector_success",
              "1 when the collector's data were loaded fresh in the last poll and it succeeded.");
   for (const auto& o : built.outcomes) {
-    self.Add(o.status.ok() ? 1 : 0, {{"collector", std::string(o.name)}});
+    self.Add(CollectorSucceeded(o.status) ? 1 : 0, {{"collector", std::string(o.name)}});
   }
   WriteSourceMetrics(snap, self);
   // A daemon that refuses this build's protocol (or speaks one it cannot read): the exporter
@@ -374,9 +374,15 @@ void Poller::LogOnChange(std::string_view kind, std::string_view name, const Sta
   if (last == err) return;
   const bool recovered = err.empty();
   last = std::move(err);
-  const std::string msg = fmt::format("{} {}", kind, recovered ? "recovered" : "failed");
+  const bool nothing = status.code() == kNothingToExposeCode;
+  const std::string msg = fmt::format("{} {}", kind,
+                                      recovered ? "recovered"
+                                      : nothing ? "has nothing to expose"
+                                                : "failed");
   if (recovered) {
     log::Info(msg, {{kind, std::string(name)}});
+  } else if (nothing) {
+    log::Info(msg, {{kind, std::string(name)}, {"why", status.message()}});
   } else if (status.code() == kProtocolMismatchCode) {
     log::Error(msg, {{kind, std::string(name)}, {"err", last}});
   } else {
