@@ -665,8 +665,8 @@ Result<std::shared_ptr<const FinishedJobs>> LibSlurmClient::LoadFinishedJobs(int
   st.lines.clear();
   if (Status s = OpenDbd(); !s.ok()) return s;
   const uint32_t gpu_id = GpuTresId();
-  // sacct -X-less, -S from -E to -s <end states>: jobs that ended in [from, to], their times
-  // untruncated (sacct's default without -T), with their steps.
+  // As `sacct -S from -E to -s <end states>` (with steps, not -X): the jobs that ended in
+  // [from, to], their times untruncated (sacct's default without -T).
   SlurmList clusters = StringList({Str(slurm_conf.cluster_name)});
   SlurmList states = StringList(EndStates());
   slurmdb_job_cond_t cond{};
