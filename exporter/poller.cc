@@ -113,7 +113,7 @@ void Poller::LoadOne(size_t i, Snapshot& snap, const Snapshot* prev) {
   loaded_at_[i] = t0 == 0 ? 1e-9 : t0;
   if (e.library == LibraryTime::kClientRpcs) client_.TakeLibrarySeconds();
   try {
-    e.load(snap, prev);
+    e.load(snap);
   } catch (const std::exception& ex) {
     out.status = Status::Error("load", ex.what());
   }

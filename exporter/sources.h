@@ -45,9 +45,10 @@ struct SourceEntry {
   std::function<std::shared_ptr<const void>(const Snapshot&)> data;
   // Copies the source (state and data) from one snapshot to another.
   std::function<void(Snapshot& to, const Snapshot& from)> carry;
-  // Loads into `snap` (data and status; the poller times it). `previous` is the snapshot
-  // before, or null. Errors are values: the loader sets the status, never throws on purpose.
-  std::function<void(Snapshot& snap, const Snapshot* previous)> load;
+  // Loads into `snap` (data and status; the poller times it), where the poller has carried the
+  // previous load's data (kept when this load fails). Errors are values: the loader sets the
+  // status, never throws on purpose.
+  std::function<void(Snapshot& snap)> load;
   LibraryTime library = LibraryTime::kClientRpcs;
   // For kProbeLatency: the round trip the loaded data report.
   std::function<double(const Snapshot&)> probe_latency;
@@ -79,10 +80,8 @@ SourceEntry MakeIncrementalSource(std::string_view name, std::string_view call, 
   e.view = [member](const Snapshot& s) -> const SourceState& { return s.*member; };
   e.data = [member](const Snapshot& s) -> std::shared_ptr<const void> { return (s.*member).data; };
   e.carry = [member](Snapshot& to, const Snapshot& from) { to.*member = from.*member; };
-  e.load = [member, load = std::move(load), check = std::move(check)](Snapshot& snap,
-                                                                      const Snapshot* previous) {
-    Source<T>& out = snap.*member;
-    if (previous) out.data = (previous->*member).data;  // kept when this load fails
+  e.load = [member, load = std::move(load), check = std::move(check)](Snapshot& snap) {
+    Source<T>& out = snap.*member;  // holds the previous load, carried by the poller
     auto r = load(out.data);
     if (!r.ok()) {
       out.status = r.status();
