@@ -212,7 +212,9 @@ conf="$dir/etc/slurm.conf"
   fi
   for i in $(seq 1 "$nodes"); do
     gres=""
-    if [ "$i" -ge 3 ] && [ "$i" -le 4 ]; then gres=" Gres=gpu:2"; fi
+    # n3's GPUs are untyped, n4's are typed (gpu:a100:2), as sites name models.
+    if [ "$i" = 3 ]; then gres=" Gres=gpu:2"; fi
+    if [ "$i" = 4 ]; then gres=" Gres=gpu:a100:2"; fi
     echo "NodeName=n$i NodeHostname=n$i NodeAddr=127.0.0.1 Port=$((port_base + 10 + i)) CPUs=4 RealMemory=4000$gres State=UNKNOWN"
   done
   if [ "$ghosts" -gt 0 ]; then
@@ -227,7 +229,8 @@ conf="$dir/etc/slurm.conf"
   fi
 } >"$conf"
 cat >"$dir/etc/gres.conf" <<GRES
-NodeName=n[3-4] Name=gpu File=$dir/dev/gpu[0-1]
+NodeName=n3 Name=gpu File=$dir/dev/gpu[0-1]
+NodeName=n4 Name=gpu Type=a100 File=$dir/dev/gpu[0-1]
 GRES
 if [ $with_db = 1 ]; then
   cat >"$dir/etc/slurmdbd.conf" <<DBD

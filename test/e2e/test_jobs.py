@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Jobs, partitions and per-node detail e2e: job counts by state, partition and pending reason
-equal squeue (array tasks one by one), per-user counts, per-node CPUs/GPUs allocated, CPU load,
-free memory, effective CPUs, boot/slurmd start/last-busy times and features equal scontrol, and a held job that is released shows exactly one wait-time observation within a
-poll."""
+equal squeue (array tasks one by one), per-user counts, per-node CPUs/GPUs allocated, GPUs by
+type (n4's are gpu:a100, n3's untyped), CPU load, free memory, effective CPUs, boot/slurmd
+start/last-busy times and features equal scontrol, and a held job that is released shows
+exactly one wait-time observation within a poll."""
 import collections
 import os
 import re
@@ -60,9 +61,14 @@ def compare_nodes(cluster, exporter):
         gpus_alloc = re.search(r"gres/gpu=(\d+)", f.get("AllocTRES", ""))
         c.eq("gpus_allocated %s" % node, value(m, "slurm_node_gpus_allocated", node=node),
              float(gpus_alloc.group(1)) if gpus_alloc else 0.0)
-        gres = re.search(r"gpu:(\d+)", f.get("Gres", ""))
+        # Gres=gpu:2 or gpu:a100:2, maybe followed by (S:0-1)
+        gres = re.search(r"gpu:(?:([^:,(]+):)?(\d+)", f.get("Gres", ""))
         c.eq("gpus %s" % node, value(m, "slurm_node_gpus", node=node),
-             float(gres.group(1)) if gres else 0.0)
+             float(gres.group(2)) if gres else 0.0)
+        typed = {gres.group(1): float(gres.group(2))} if gres and gres.group(1) else {}
+        by_type = {dict(labels)["type"]: v for (name, labels), v in m.items()
+                   if name == "slurm_node_gpus_by_type" and ("node", node) in labels}
+        c.eq("gpus_by_type %s" % node, by_type, typed)
         c.eq("memory %s" % node, value(m, "slurm_node_memory_bytes", node=node),
              float(f["RealMemory"]) * 1024 * 1024)
         compare_node_health(c, m, node, f)
