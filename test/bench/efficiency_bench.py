@@ -73,6 +73,16 @@ def main():
         t0 = time.monotonic()
         recorded()
         print("sacct -X over the same window: %.2fs" % (time.monotonic() - t0), flush=True)
+        # sacct with the fields the read needs, steps included, as the adapter reads them.
+        t0 = time.monotonic()
+        p = subprocess.Popen(["sacct", "-a", "-n", "-P", "-s", "CA,CD,F,TO,NF,OOM,PR,BF,DL",
+                              "-o", "JobID,State,ElapsedRaw,TotalCPU,AllocCPUS,ReqMem,MaxRSS,"
+                              "Partition"] + window, env=cluster.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+        lines = sum(1 for _ in p.stdout)
+        _, _, usage = os.wait4(p.pid, 0)
+        print("sacct with steps and the read's fields over the same window: %d lines in %.2fs, "
+              "peak RSS %d KiB" % (lines, time.monotonic() - t0, usage.ru_maxrss), flush=True)
         # Past the margin for late records, the incremental read asks for a window where no
         # job ended.
         time.sleep(MARGIN + 2)
