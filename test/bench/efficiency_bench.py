@@ -5,7 +5,7 @@ the adapter (build/bench/bench_efficiency_read), the first read of their window 
 incremental read after it are timed, with peak RSS and the slurmdbd RPCs each cost; `sacct`
 over the same window is timed for comparison. Prints figures, never pass/fail.
 
-usage: test/bench/efficiency_bench.py [--jobs 100000] [--build DIR] [--slurm PREFIX]
+usage: test/bench/efficiency_bench.py [--jobs 100000] [--build DIR] [--slurm PREFIX] [--cancellers 8]
 """
 import argparse
 import os
@@ -26,7 +26,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=100000)
     ap.add_argument("--build", default=os.path.join(ROOT, "build", "bench"))
     ap.add_argument("--slurm", help="Slurm prefix (default: Debian's, /usr)")
-    ap.add_argument("--cancellers", type=int, default=4, help="scancel processes in parallel")
+    ap.add_argument("--cancellers", type=int, default=8, help="scancel processes in parallel")
     args = ap.parse_args()
     configure = ["cmake", "-S", ROOT, "-B", args.build, "-DCMAKE_BUILD_TYPE=Release",
                  "-DSLURM_EXPORTER_BENCHMARKS=ON", "-DSLURM_EXPORTER_TESTS=OFF"]
