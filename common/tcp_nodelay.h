@@ -4,8 +4,9 @@
 // sockets, and non-TCP descriptors are left as they are.
 //
 // Returns how many sockets it set (0 when none matched or /proc/self/fd cannot be read).
-// Thread-safety: safe to call from any thread; it only reads this process's descriptor table
-// and sets an option that is idempotent.
+// Thread-safety: safe to call from any thread. A descriptor another thread opens or closes
+// meanwhile may be missed, or set if it is a socket to that port; setting TCP_NODELAY is
+// idempotent and changes no data.
 #pragma once
 
 #include <cstdint>

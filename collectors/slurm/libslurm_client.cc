@@ -477,7 +477,7 @@ Status LibSlurmClient::OpenDbd() {
     // Slurm before 24.05 writes a message's length and its body in two writes. On a kept
     // connection Nagle's algorithm then holds each request's body until slurmdbd's delayed ACK
     // (about 44 ms on Linux; its reply waits as long for ours, on slurmdbd's socket): 88 ms per
-    // RPC with 22.05 and 23.11 against 0.4 ms with 26.05 (test/bench/dbd_round_trip.c).
+    // RPC with 22.05 and 23.11 against 0.4 ms with 26.05 (test/bench/dbd_round_trip.cc).
     // libslurm does not hand out the socket, so set TCP_NODELAY on ours to slurmdbd's port,
     // which halves that. 24.05 sends both parts in one writev.
     const int set = SetNoDelayOnSocketsTo(slurm_conf.accounting_storage_port);
