@@ -41,6 +41,11 @@ int SetNoDelayOnSocketsTo(uint16_t port) {
     const long fd = std::strtol(e->d_name, &end, 10);
     if (end == e->d_name || *end != '\0' || fd == own) continue;
     if (PeerPort(static_cast<int>(fd)) != port) continue;
+    int on = 0;
+    socklen_t len = sizeof(on);
+    if (getsockopt(static_cast<int>(fd), IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 && on) {
+      continue;  // already set
+    }
     const int one = 1;
     if (setsockopt(static_cast<int>(fd), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0) {
       ++set;

@@ -469,28 +469,31 @@ Status LibSlurmClient::DbdFailed(Status status) {
 
 Status LibSlurmClient::OpenDbd() {
   State& st = *state_;
-  if (st.db_conn != nullptr) return Status::Ok();
-  uint16_t flags = 0;
-  st.db_conn = st.Call([&] { return slurmdb_connection_get(&flags); });
-  if (st.db_conn != nullptr) {
+  if (st.db_conn == nullptr) {
+    uint16_t flags = 0;
+    st.db_conn = st.Call([&] { return slurmdb_connection_get(&flags); });
+    if (st.db_conn == nullptr) {
+      if (st.err == 0 && st.lines.empty()) {
+        return DbdFailed(Status::Error("slurmdb_connection_get",
+                                       "no slurmdbd connection (is AccountingStorageType "
+                                       "accounting_storage/slurmdbd?)"));
+      }
+      return DbdFailed(st.Failure("slurmdb_connection_get", st.err, "slurmdbd"));
+    }
+  }
 #if !SLURM_AT_LEAST(24, 5, 0)
-    // Slurm before 24.05 writes a message's length and its body in two writes. On a kept
-    // connection Nagle's algorithm then holds each request's body until slurmdbd's delayed ACK
-    // (about 44 ms on Linux; its reply waits as long for ours, on slurmdbd's socket): 88 ms per
-    // RPC with 22.05 and 23.11 against 0.4 ms with 26.05 (test/bench/dbd_round_trip.cc).
-    // libslurm does not hand out the socket, so set TCP_NODELAY on ours to slurmdbd's port,
-    // which halves that. 24.05 sends both parts in one writev.
-    const int set = SetNoDelayOnSocketsTo(slurm_conf.accounting_storage_port);
-    log::Debug("slurmdbd connection opened", {{"tcp_nodelay_sockets", std::to_string(set)}});
+  // Slurm before 24.05 writes a message's length and its body in two writes. On a kept
+  // connection Nagle's algorithm then holds each request's body until slurmdbd's delayed ACK
+  // (about 44 ms on Linux; its reply waits as long for ours, on slurmdbd's socket): 88 ms per
+  // RPC with 22.05 and 23.11 against 0.4 ms with 26.05 (test/bench/dbd_round_trip.cc).
+  // libslurm does not hand out the socket, so set TCP_NODELAY on ours to slurmdbd's port,
+  // which halves that. Before each use, not once: libslurm reopens the connection by itself
+  // (after slurmdbd restarts, say). 24.05 sends both parts in one writev.
+  if (const int set = SetNoDelayOnSocketsTo(slurm_conf.accounting_storage_port); set > 0) {
+    log::Debug("TCP_NODELAY set on the slurmdbd connection", {{"sockets", std::to_string(set)}});
+  }
 #endif
-    return Status::Ok();
-  }
-  if (st.err == 0 && st.lines.empty()) {
-    return DbdFailed(Status::Error("slurmdb_connection_get",
-                                   "no slurmdbd connection (is AccountingStorageType "
-                                   "accounting_storage/slurmdbd?)"));
-  }
-  return DbdFailed(st.Failure("slurmdb_connection_get", st.err, "slurmdbd"));
+  return Status::Ok();
 }
 
 Result<std::shared_ptr<const DbdStats>> LibSlurmClient::LoadDbdStats() {

@@ -63,6 +63,13 @@ TEST(TcpNoDelayTest, SetsOnlySocketsConnectedToThePort) {
   EXPECT_EQ(NoDelay(to_other), 0) << "a socket to another port is left alone";
   EXPECT_EQ(NoDelay(accepted), 0) << "the accepted end's peer is not the port";
   EXPECT_EQ(NoDelay(daemon.fd), 0) << "a listener has no peer";
+  EXPECT_EQ(SetNoDelayOnSocketsTo(daemon.port), 0) << "already set: nothing changed";
+  EXPECT_NE(NoDelay(to_daemon), 0);
+  const int reopened = daemon.Connect();  // a library's new connection to the same daemon
+  ASSERT_GE(reopened, 0);
+  EXPECT_EQ(SetNoDelayOnSocketsTo(daemon.port), 1) << "only the new socket changes";
+  EXPECT_NE(NoDelay(reopened), 0);
+  close(reopened);
   EXPECT_EQ(SetNoDelayOnSocketsTo(0), 0);
   close(accepted);
   close(to_daemon);
