@@ -5,7 +5,8 @@ the adapter (build/bench/bench_efficiency_read), the first read of their window 
 incremental read after it are timed, with peak RSS and the slurmdbd RPCs each cost; `sacct`
 over the same window is timed for comparison. Prints figures, never pass/fail.
 
-usage: test/bench/efficiency_bench.py [--jobs 100000] [--build DIR] [--slurm PREFIX] [--cancellers 8]
+usage: test/bench/efficiency_bench.py [--jobs 100000] [--build DIR] [--slurm PREFIX]
+                                     [--cancellers 8]
 """
 import argparse
 import os
